@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace Qwen.Onnx;
+
+/// <summary>How a model is loaded: device, fallback, logging and concurrency.</summary>
+public sealed record QwenModelOptions
+{
+    /// <summary>The execution provider to run on. Default <see cref="ExecutionProvider.Cpu"/>.</summary>
+    public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
+
+    /// <summary>CUDA device id, or DirectML adapter index. Default 0.</summary>
+    public int DeviceId { get; init; }
+
+    /// <summary>
+    /// When the requested GPU provider cannot be used, load on the CPU and log a warning instead of throwing
+    /// <see cref="ExecutionProviderUnavailableException"/>. Default <see langword="false"/>: an explicit opt-in.
+    /// </summary>
+    public bool AllowCpuFallback { get; init; }
+
+    /// <summary>The most requests that generate at the same time on one loaded model; later ones wait. Default: the processor count.</summary>
+    public int MaxConcurrentRequests { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Where diagnostics go (provider fallback, load times). Default: nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Checks every value and throws <see cref="ArgumentOutOfRangeException"/> naming the bad one.</summary>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Provider))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Provider), Provider, "Unknown execution provider.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(DeviceId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentRequests);
+    }
+}

@@ -1,0 +1,38 @@
+namespace Qwen.Onnx;
+
+/// <summary>A complete answer.</summary>
+public sealed class QwenChatResponse
+{
+    /// <summary>Creates a response.</summary>
+    /// <param name="text">The answer text (stop sequences removed).</param>
+    /// <param name="tokenIds">Every generated token, the end-of-turn token included.</param>
+    /// <param name="finishReason">Why generation ended.</param>
+    /// <param name="usage">Token counts.</param>
+    /// <param name="timings">Where the time went.</param>
+    public QwenChatResponse(string text, IReadOnlyList<int> tokenIds, FinishReason finishReason, QwenUsage usage, GenerationTimings timings)
+    {
+        Text = text;
+        TokenIds = tokenIds;
+        FinishReason = finishReason;
+        Usage = usage;
+        Timings = timings;
+    }
+
+    /// <summary>The answer text.</summary>
+    public string Text { get; }
+
+    /// <summary>Every generated token id.</summary>
+    public IReadOnlyList<int> TokenIds { get; }
+
+    /// <summary>Why generation ended.</summary>
+    public FinishReason FinishReason { get; }
+
+    /// <summary>Token counts.</summary>
+    public QwenUsage Usage { get; }
+
+    /// <summary>Where the time went.</summary>
+    public GenerationTimings Timings { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => Text;
+}

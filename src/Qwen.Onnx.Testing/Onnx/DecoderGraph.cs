@@ -1,0 +1,165 @@
+using Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace Qwen.Onnx.Testing.Onnx;
+
+/// <summary>
+/// Writes a Qwen2-architecture decoder with plain ONNX ops (opset 17): hashed embedding, RMSNorm, rotary
+/// attention with grouped KV heads and a Concat KV cache, SwiGLU, a hashed output head. The I/O contract is
+/// the one ONNX Runtime GenAI's qwen2 type expects (past_present_share_buffer false).
+/// </summary>
+internal sealed class DecoderGraph
+{
+    // Embedding and head rows are the sum of two small tables indexed by id mod / div this, which keeps a
+    // 151936-row vocabulary in a few megabytes (ONNX Runtime folds the head into one matrix at load).
+    private const int HashBase = 4096;
+
+    private readonly TinyQwenConfig _c;
+    private readonly OnnxGraphBuilder _g = new("qwen2_tiny_decoder");
+    private readonly WeightSource _w;
+
+    private DecoderGraph(TinyQwenConfig config)
+    {
+        _c = config;
+        _w = new WeightSource(config.Seed);
+    }
+
+    public static ModelProto Build(TinyQwenConfig config) => new DecoderGraph(config).Write();
+
+    private ModelProto Write()
+    {
+        int kv = _c.NumKeyValueHeads, hd = _c.HeadSize;
+        _g.Input("input_ids", DataType.Int64, "batch_size", "sequence_length");
+        _g.Input("attention_mask", DataType.Int64, "batch_size", "total_sequence_length");
+        _g.Input("position_ids", DataType.Int64, "batch_size", "sequence_length");
+        for (int i = 0; i < _c.NumLayers; i++)
+        {
+            _g.Input($"past_key_values.{i}.key", DataType.Float, "batch_size", kv, "past_sequence_length", hd);
+            _g.Input($"past_key_values.{i}.value", DataType.Float, "batch_size", kv, "past_sequence_length", hd);
+        }
+
+        _g.Output("logits", DataType.Float, "batch_size", "sequence_length", _c.VocabSize);
+        for (int i = 0; i < _c.NumLayers; i++)
+        {
+            _g.Output($"present.{i}.key", DataType.Float, "batch_size", kv, "total_sequence_length", hd);
+            _g.Output($"present.{i}.value", DataType.Float, "batch_size", kv, "total_sequence_length", hd);
+        }
+
+        string x = Embed("input_ids");
+        (string cos, string sin) = Rotary("position_ids");
+        string mask = AttentionMask("attention_mask", "input_ids");
+        for (int i = 0; i < _c.NumLayers; i++)
+        {
+            string attention = Attention(i, RmsNorm(x, $"layers.{i}.input_norm"), cos, sin, mask);
+            x = _g.Op("Add", [x, attention]);
+            string mlp = SwiGlu(i, RmsNorm(x, $"layers.{i}.post_attention_norm"));
+            x = _g.Op("Add", [x, mlp]);
+        }
+
+        _g.OpNamed("logits", "MatMul", [RmsNorm(x, "final_norm"), Head()]);
+        return _g.ToModel();
+    }
+
+    private string Embed(string ids)
+    {
+        int hashRows = (_c.VocabSize + HashBase - 1) / HashBase;
+        string low = _g.Floats("embed.low", _w.Uniform(HashBase * _c.HiddenSize, 1f), HashBase, _c.HiddenSize);
+        string high = _g.Floats("embed.high", _w.Uniform(hashRows * _c.HiddenSize, 1f), hashRows, _c.HiddenSize);
+        string mod = _g.Op("Mod", [ids, _g.Scalar((long)HashBase)]);
+        string div = _g.Op("Div", [ids, _g.Scalar((long)HashBase)]);
+        return _g.Op("Add", [_g.Op("Gather", [low, mod]), _g.Op("Gather", [high, div])]);
+    }
+
+    private string Head()
+    {
+        int hashRows = (_c.VocabSize + HashBase - 1) / HashBase;
+        float scale = 2f / MathF.Sqrt(_c.HiddenSize);
+        string low = _g.Floats("head.low", _w.Uniform(_c.HiddenSize * HashBase, scale), _c.HiddenSize, HashBase);
+        string high = _g.Floats("head.high", _w.Uniform(_c.HiddenSize * hashRows, scale), _c.HiddenSize, hashRows);
+        string ids = _g.Op("Range", [_g.Scalar(0L), _g.Scalar((long)_c.VocabSize), _g.Scalar(1L)]);
+        string lowCols = _g.Op("Gather", [low, _g.Op("Mod", [ids, _g.Scalar((long)HashBase)])], ("axis", 1L));
+        string highCols = _g.Op("Gather", [high, _g.Op("Div", [ids, _g.Scalar((long)HashBase)])], ("axis", 1L));
+        return _g.Op("Add", [lowCols, highCols]);
+    }
+
+    private string RmsNorm(string x, string name)
+    {
+        string weight = _g.Floats(name, _w.AroundOne(_c.HiddenSize), _c.HiddenSize);
+        string meanSquare = _g.Op("ReduceMean", [_g.Op("Mul", [x, x])], ("axes", new[] { -1L }), ("keepdims", 1L));
+        string rms = _g.Op("Sqrt", [_g.Op("Add", [meanSquare, _g.Scalar(1e-6f)])]);
+        return _g.Op("Mul", [_g.Op("Div", [x, rms]), weight]);
+    }
+
+    /// <summary>cos and sin of the rotary angles, [B, 1, S, head] so they broadcast over heads.</summary>
+    private (string Cos, string Sin) Rotary(string positionIds)
+    {
+        int half = _c.HeadSize / 2;
+        float[] invFreq = [.. Enumerable.Range(0, half).Select(i => 1f / MathF.Pow(_c.RopeTheta, 2f * i / _c.HeadSize))];
+        string inv = _g.Floats("rotary.inv_freq", invFreq, half);
+        string positions = _g.Op("Unsqueeze", [_g.Op("Cast", [positionIds], ("to", (long)DataType.Float)), _g.Vector(-1)]);
+        string freqs = _g.Op("Mul", [positions, inv]);
+        string angles = _g.Op("Unsqueeze", [_g.Op("Concat", [freqs, freqs], ("axis", -1L)), _g.Vector(1)]);
+        return (_g.Op("Cos", [angles]), _g.Op("Sin", [angles]));
+    }
+
+    /// <summary>True where query i may see key j: j is a real token and j ≤ past + i. Shape [B, 1, 1, S, T].</summary>
+    private string AttentionMask(string attentionMask, string ids)
+    {
+        string total = _g.Op("Gather", [_g.Op("Shape", [attentionMask]), _g.Scalar(1L)]);
+        string length = _g.Op("Gather", [_g.Op("Shape", [ids]), _g.Scalar(1L)]);
+        string keys = _g.Op("Range", [_g.Scalar(0L), total, _g.Scalar(1L)]);
+        string queries = _g.Op("Range", [_g.Op("Sub", [total, length]), total, _g.Scalar(1L)]);
+        string causal = _g.Op("LessOrEqual", [keys, _g.Op("Unsqueeze", [queries, _g.Vector(1)])]);
+        string padding = _g.Op("Unsqueeze", [_g.Op("Cast", [attentionMask], ("to", (long)DataType.Bool)), _g.Vector(1, 2, 3)]);
+        return _g.Op("And", [causal, padding]);
+    }
+
+    private string Attention(int layer, string x, string cos, string sin, string mask)
+    {
+        int heads = _c.NumAttentionHeads, kv = _c.NumKeyValueHeads, hd = _c.HeadSize;
+        string q = Heads(Linear(x, $"layers.{layer}.q", _c.HiddenSize, heads * hd, bias: true), heads);
+        string k = Heads(Linear(x, $"layers.{layer}.k", _c.HiddenSize, kv * hd, bias: true), kv);
+        string v = Heads(Linear(x, $"layers.{layer}.v", _c.HiddenSize, kv * hd, bias: true), kv);
+        q = Rotate(q, cos, sin);
+        k = Rotate(k, cos, sin);
+        string keys = _g.OpNamed($"present.{layer}.key", "Concat", [$"past_key_values.{layer}.key", k], ("axis", 2L));
+        string values = _g.OpNamed($"present.{layer}.value", "Concat", [$"past_key_values.{layer}.value", v], ("axis", 2L));
+
+        // Grouped-query attention: [B, kv, group, S, hd] queries against [B, kv, 1, T, hd] keys.
+        string grouped = _g.Op("Reshape", [q, _g.Vector(0, kv, heads / kv, -1, hd)]);
+        string k5 = _g.Op("Unsqueeze", [keys, _g.Vector(2)]);
+        string v5 = _g.Op("Unsqueeze", [values, _g.Vector(2)]);
+        string scores = _g.Op("Mul", [_g.Op("MatMul", [grouped, _g.Op("Transpose", [k5], ("perm", new long[] { 0, 1, 2, 4, 3 }))]), _g.Scalar(1f / MathF.Sqrt(hd))]);
+        string masked = _g.Op("Where", [mask, scores, _g.Scalar(-1e9f)]);
+        string context = _g.Op("MatMul", [_g.Op("Softmax", [masked], ("axis", -1L)), v5]);
+        string merged = _g.Op("Reshape", [_g.Op("Transpose", [_g.Op("Reshape", [context, _g.Vector(0, heads, -1, hd)])], ("perm", new long[] { 0, 2, 1, 3 })), _g.Vector(0, 0, heads * hd)]);
+        return Linear(merged, $"layers.{layer}.o", heads * hd, _c.HiddenSize, bias: false);
+    }
+
+    private string Heads(string x, int count) =>
+        _g.Op("Transpose", [_g.Op("Reshape", [x, _g.Vector(0, 0, count, _c.HeadSize)])], ("perm", new long[] { 0, 2, 1, 3 }));
+
+    private string Rotate(string x, string cos, string sin)
+    {
+        int half = _c.HeadSize / 2;
+        string first = _g.Op("Slice", [x, _g.Vector(0), _g.Vector(half), _g.Vector(-1)]);
+        string second = _g.Op("Slice", [x, _g.Vector(half), _g.Vector(_c.HeadSize), _g.Vector(-1)]);
+        string rotated = _g.Op("Concat", [_g.Op("Neg", [second]), first], ("axis", -1L));
+        return _g.Op("Add", [_g.Op("Mul", [x, cos]), _g.Op("Mul", [rotated, sin])]);
+    }
+
+    private string SwiGlu(int layer, string x)
+    {
+        string gate = Linear(x, $"layers.{layer}.gate", _c.HiddenSize, _c.IntermediateSize, bias: false);
+        string up = Linear(x, $"layers.{layer}.up", _c.HiddenSize, _c.IntermediateSize, bias: false);
+        string silu = _g.Op("Mul", [gate, _g.Op("Sigmoid", [gate])]);
+        return Linear(_g.Op("Mul", [silu, up]), $"layers.{layer}.down", _c.IntermediateSize, _c.HiddenSize, bias: false);
+    }
+
+    private string Linear(string x, string name, int inputs, int outputs, bool bias)
+    {
+        float scale = 1f / MathF.Sqrt(inputs);
+        string y = _g.Op("MatMul", [x, _g.Floats(name + ".weight", _w.Uniform(inputs * outputs, scale * 1.7f), inputs, outputs)]);
+        return bias ? _g.Op("Add", [y, _g.Floats(name + ".bias", _w.Uniform(outputs, 0.1f), outputs)]) : y;
+    }
+}

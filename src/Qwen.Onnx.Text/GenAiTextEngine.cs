@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntimeGenAI;
+using Qwen.Onnx.Generation;
+using Qwen.Onnx.Models;
+using Qwen.Onnx.Tokenization;
+
+namespace Qwen.Onnx.Text;
+
+/// <summary>
+/// Qwen text generation on ONNX Runtime GenAI for a folder in GenAI layout. One loaded model serves concurrent
+/// requests (each gets its own generator); <see cref="Dispose"/> frees all native memory.
+/// </summary>
+public sealed class GenAiTextEngine : IQwenEngine
+{
+    private readonly Model _model;
+    private readonly ChatTemplateRenderer _template;
+    private readonly SemaphoreSlim _slots;
+    private readonly GenAiConfigFile _config;
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    private GenAiTextEngine(ModelFolder folder, GenAiConfigFile config, Model model, QwenTokenizer tokenizer, ExecutionProvider provider, TimeSpan loadTime, QwenModelOptions options)
+    {
+        Folder = folder;
+        _config = config;
+        _model = model;
+        Tokenizer = tokenizer;
+        Provider = provider;
+        LoadTime = loadTime;
+        _template = new ChatTemplateRenderer(model);
+        _slots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
+        _logger = options.LoggerFactory?.CreateLogger<GenAiTextEngine>() ?? NullLogger<GenAiTextEngine>.Instance;
+    }
+
+    /// <inheritdoc />
+    public ModelFolder Folder { get; }
+
+    /// <inheritdoc />
+    public QwenTokenizer Tokenizer { get; }
+
+    /// <inheritdoc />
+    public ExecutionProvider Provider { get; }
+
+    /// <inheritdoc />
+    public TimeSpan LoadTime { get; }
+
+    /// <summary>The model's context length (prompt plus answer).</summary>
+    public int ContextLength => _config.ContextLength;
+
+    /// <summary>Loads a GenAI-layout model folder.</summary>
+    /// <param name="path">The folder with <c>genai_config.json</c>.</param>
+    /// <param name="options">Device and concurrency options.</param>
+    /// <param name="cancellationToken">Abandons the load before the native model is created.</param>
+    /// <exception cref="InvalidModelException">The folder is missing, incomplete or malformed.</exception>
+    /// <exception cref="ExecutionProviderUnavailableException">The requested provider cannot be used and CPU fallback is off.</exception>
+    public static Task<GenAiTextEngine> LoadAsync(string path, QwenModelOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new QwenModelOptions();
+        options.Validate();
+        return Task.Run(() => Load(path, options, cancellationToken), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public string RenderPrompt(QwenChatRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        RejectMedia(request);
+        return _template.Render(request.Messages, request.Options.EnableThinking);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<QwenChatResponseUpdate> GenerateStreamingAsync(QwenChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        long started = Stopwatch.GetTimestamp();
+        request.Options.Validate();
+        int[] prompt = [.. Tokenizer.Encode(RenderPrompt(request))];
+        if (prompt.Length >= _config.ContextLength)
+        {
+            throw new PromptTooLongException(prompt.Length, _config.ContextLength);
+        }
+
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var streamer = new ResponseStreamer(Tokenizer, request.Options, Tokenizer.EndOfTurnTokenIds, prompt.Length, LoadTime, started);
+            await foreach (QwenChatResponseUpdate update in GenerationWorker.RunAsync<QwenChatResponseUpdate>((emit, ct) => Generate(prompt, request.Options, streamer, emit, ct), cancellationToken).ConfigureAwait(false))
+            {
+                yield return update;
+            }
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    /// <summary>Frees the native model. Requests still running must be finished or cancelled first.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _template.Dispose();
+        _model.Dispose();
+        _slots.Dispose();
+    }
+
+    private static GenAiTextEngine Load(string path, QwenModelOptions options, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        ModelFolder folder = ModelFolder.Inspect(path);
+        if (folder.Layout != ModelLayout.GenAi)
+        {
+            throw new InvalidModelException(folder.Path, "the text engine needs a GenAI-layout folder (genai_config.json); this is an onnx-community export.");
+        }
+
+        GenAiConfigFile config = GenAiConfigFile.Read(folder.Path);
+        QwenTokenizer tokenizer = QwenTokenizer.FromFolder(folder.Path);
+        cancellationToken.ThrowIfCancellationRequested();
+        GenAiRuntime.EnsureInitialized();
+        ILogger logger = options.LoggerFactory?.CreateLogger<GenAiTextEngine>() ?? NullLogger<GenAiTextEngine>.Instance;
+        (Model model, ExecutionProvider provider) = CreateModel(folder.Path, options, logger);
+        TimeSpan loadTime = Stopwatch.GetElapsedTime(started);
+        logger.Loaded(folder.Name, folder.ModelType, provider, loadTime.TotalMilliseconds);
+        return new GenAiTextEngine(folder, config, model, tokenizer, provider, loadTime, options);
+    }
+
+    private static (Model Model, ExecutionProvider Provider) CreateModel(string path, QwenModelOptions options, ILogger logger)
+    {
+        try
+        {
+            return (CreateModel(path, options.Provider, options.DeviceId), options.Provider);
+        }
+        catch (Exception e) when (options.Provider != ExecutionProvider.Cpu && ProviderSetup.IsUnavailable(e))
+        {
+            if (!options.AllowCpuFallback)
+            {
+                throw new ExecutionProviderUnavailableException(options.Provider, e.Message, e);
+            }
+
+            logger.FellBackToCpu(options.Provider, e.Message);
+            return (CreateModel(path, ExecutionProvider.Cpu, 0), ExecutionProvider.Cpu);
+        }
+    }
+
+    private static Model CreateModel(string path, ExecutionProvider provider, int deviceId)
+    {
+        using var config = new Config(path);
+        try
+        {
+            ProviderSetup.Apply(config, provider, deviceId);
+            return new Model(config);
+        }
+        catch (OnnxRuntimeGenAIException e) when (!ProviderSetup.IsUnavailable(e))
+        {
+            throw new InvalidModelException(path, $"ONNX Runtime GenAI could not load it: {e.Message}", e);
+        }
+    }
+
+    private void RejectMedia(QwenChatRequest request)
+    {
+        if (request.Images.Any())
+        {
+            throw new UnsupportedModalityException(Folder.Name, "image", "vision encoder");
+        }
+
+        if (request.Audios.Any())
+        {
+            throw new UnsupportedModalityException(Folder.Name, "audio", "audio encoder");
+        }
+    }
+
+    private void Generate(int[] prompt, GenerationOptions options, ResponseStreamer streamer, Action<QwenChatResponseUpdate> emit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var parameters = new GeneratorParams(_model);
+        SearchOptions.Apply(parameters, options, Math.Min(_config.ContextLength, prompt.Length + options.MaxNewTokens));
+        using var generator = new Generator(_model, parameters);
+
+        // A long prefill is one native call; terminating the session is the only way to stop it early.
+        using CancellationTokenRegistration abort = cancellationToken.Register(() => generator.SetRuntimeOption("terminate_session", "1"));
+        try
+        {
+            generator.AppendTokens(prompt);
+            while (streamer.Finish is null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (generator.IsDone())
+                {
+                    emit(streamer.OnContextFull());
+                    break;
+                }
+
+                generator.GenerateNextToken();
+                emit(streamer.OnToken(generator.GetNextTokens()[0]));
+            }
+        }
+        catch (OnnxRuntimeGenAIException e) when (cancellationToken.IsCancellationRequested)
+        {
+            _logger.Terminated(e);
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using Qwen.Onnx.Models;
+using Qwen.Onnx.Text;
+using Qwen.Onnx.Tokenization;
+
+namespace Qwen.Onnx;
+
+/// <summary>
+/// A loaded Qwen model: the front door of Qwen.Onnx. <see cref="LoadAsync"/> looks at the folder and picks the
+/// engine; every request type (text today, images and audio with the vision and audio packages) goes through
+/// <see cref="GenerateAsync(QwenChatRequest, CancellationToken)"/> or <see cref="GenerateStreamingAsync"/>.
+/// Safe for concurrent requests. Dispose it to free the native memory.
+/// </summary>
+public sealed class QwenModel : IDisposable, IAsyncDisposable
+{
+    private readonly IQwenEngine _engine;
+
+    private QwenModel(IQwenEngine engine) => _engine = engine;
+
+    /// <summary>The folder the model was loaded from, with its layout and type.</summary>
+    public ModelFolder Folder => _engine.Folder;
+
+    /// <summary>The execution provider actually in use (CPU after a permitted fallback).</summary>
+    public ExecutionProvider Provider => _engine.Provider;
+
+    /// <summary>The model's tokenizer.</summary>
+    public QwenTokenizer Tokenizer => _engine.Tokenizer;
+
+    /// <summary>How long loading took.</summary>
+    public TimeSpan LoadTime => _engine.LoadTime;
+
+    /// <summary>Loads a model folder (GenAI layout: <c>genai_config.json</c>, <c>model.onnx</c>, tokenizer files).</summary>
+    /// <param name="path">The model folder.</param>
+    /// <param name="options">Device, fallback, logging and concurrency; <see langword="null"/> for CPU defaults.</param>
+    /// <param name="cancellationToken">Abandons the load.</param>
+    /// <exception cref="InvalidModelException">The folder is missing, incomplete, malformed or of an unsupported layout.</exception>
+    /// <exception cref="ExecutionProviderUnavailableException">The requested GPU provider cannot be used and fallback is off.</exception>
+    public static async Task<QwenModel> LoadAsync(string path, QwenModelOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ModelFolder folder = ModelFolder.Inspect(path);
+        IQwenEngine engine = folder.Layout switch
+        {
+            ModelLayout.GenAi => await GenAiTextEngine.LoadAsync(folder.Path, options, cancellationToken).ConfigureAwait(false),
+            _ => throw new InvalidModelException(folder.Path, $"{folder.Layout} folders ({folder.ModelType}) are not supported by this version; export the model in ONNX Runtime GenAI layout."),
+        };
+        return new QwenModel(engine);
+    }
+
+    /// <summary>The execution providers the installed ONNX Runtime packages offer on this machine (CPU always).</summary>
+    public static IReadOnlyList<ExecutionProvider> GetAvailableProviders() => ExecutionProviderDiscovery.GetAvailableProviders();
+
+    /// <summary>Answers a request and returns the whole answer.</summary>
+    /// <param name="request">The conversation and options.</param>
+    /// <param name="cancellationToken">Stops generation within one token; throws <see cref="OperationCanceledException"/>.</param>
+    public async Task<QwenChatResponse> GenerateAsync(QwenChatRequest request, CancellationToken cancellationToken = default)
+    {
+        var builder = new QwenChatResponseBuilder();
+        await foreach (QwenChatResponseUpdate update in GenerateStreamingAsync(request, cancellationToken).ConfigureAwait(false))
+        {
+            builder.Add(update);
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Answers a single user prompt.</summary>
+    /// <param name="prompt">The user's text.</param>
+    /// <param name="options">Generation options.</param>
+    /// <param name="cancellationToken">Stops generation.</param>
+    public Task<QwenChatResponse> GenerateAsync(string prompt, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        GenerateAsync(QwenChatRequest.FromPrompt(prompt, options: options), cancellationToken);
+
+    /// <summary>Streams the answer token by token; the last update carries finish reason, usage and timings.</summary>
+    /// <param name="request">The conversation and options.</param>
+    /// <param name="cancellationToken">Stops generation within one token; throws <see cref="OperationCanceledException"/>.</param>
+    public IAsyncEnumerable<QwenChatResponseUpdate> GenerateStreamingAsync(QwenChatRequest request, CancellationToken cancellationToken = default) =>
+        _engine.GenerateStreamingAsync(request, cancellationToken);
+
+    /// <summary>The exact prompt text the model will see for a request (chat template applied).</summary>
+    /// <param name="request">The request.</param>
+    public string RenderPrompt(QwenChatRequest request) => _engine.RenderPrompt(request);
+
+    /// <inheritdoc />
+    public void Dispose() => _engine.Dispose();
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        _engine.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
