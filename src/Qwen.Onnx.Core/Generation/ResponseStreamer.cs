@@ -87,11 +87,7 @@ public sealed class ResponseStreamer
     {
         long now = Stopwatch.GetTimestamp();
         long first = CompletionTokens == 0 ? now : _firstToken;
-        return new QwenChatResponseUpdate(text, tokenId)
-        {
-            FinishReason = Finish,
-            Usage = new QwenUsage(_promptTokens, CompletionTokens),
-            Timings = new GenerationTimings(_load, Stopwatch.GetElapsedTime(_started, first), Stopwatch.GetElapsedTime(first, now), CompletionTokens),
-        };
+        var timings = new GenerationTimings(_load, Stopwatch.GetElapsedTime(_started, first), Stopwatch.GetElapsedTime(first, now), CompletionTokens);
+        return new QwenChatResponseUpdate(text, tokenId, new QwenCompletion(Finish!.Value, new QwenUsage(_promptTokens, CompletionTokens), timings));
     }
 }

@@ -29,7 +29,7 @@ public sealed class QwenChatResponseBuilder
     /// <summary>The response so far; a stream that ended without a final update counts as cancelled.</summary>
     /// <param name="promptTokens">Prompt tokens, used when the stream had no final update.</param>
     public QwenChatResponse Build(int promptTokens = 0) =>
-        _last?.FinishReason is FinishReason reason
-            ? new QwenChatResponse(_text.ToString(), _tokens, reason, _last.Usage ?? new QwenUsage(promptTokens, _tokens.Count), _last.Timings ?? default)
+        _last?.Completion is QwenCompletion done
+            ? new QwenChatResponse(_text.ToString(), _tokens, done.FinishReason, done.Usage, done.Timings)
             : new QwenChatResponse(_text.ToString(), _tokens, FinishReason.Cancelled, new QwenUsage(promptTokens, _tokens.Count), default);
 }

@@ -3,17 +3,19 @@ namespace Qwen.Onnx;
 /// <summary>
 /// One step of a streamed answer: the text that became complete with this token (possibly empty while a
 /// multi-byte character or a possible stop sequence is still pending). The last update carries
-/// <see cref="FinishReason"/>, <see cref="Usage"/> and <see cref="Timings"/>.
+/// <see cref="Completion"/>: finish reason, usage and timings.
 /// </summary>
 public sealed class QwenChatResponseUpdate
 {
     /// <summary>Creates an update.</summary>
     /// <param name="text">The new text.</param>
     /// <param name="tokenId">The generated token, or -1 for a final update that carries no token.</param>
-    public QwenChatResponseUpdate(string text, int tokenId)
+    /// <param name="completion">Set on the last update only.</param>
+    public QwenChatResponseUpdate(string text, int tokenId, QwenCompletion? completion = null)
     {
         Text = text;
         TokenId = tokenId;
+        Completion = completion;
     }
 
     /// <summary>The text that became complete with this token.</summary>
@@ -22,12 +24,15 @@ public sealed class QwenChatResponseUpdate
     /// <summary>The generated token, or -1 for a final update that carries no token.</summary>
     public int TokenId { get; }
 
-    /// <summary>Set on the last update only.</summary>
-    public FinishReason? FinishReason { get; init; }
+    /// <summary>Finish reason, usage and timings; set on the last update only.</summary>
+    public QwenCompletion? Completion { get; }
 
-    /// <summary>Set on the last update only.</summary>
-    public QwenUsage? Usage { get; init; }
-
-    /// <summary>Set on the last update only.</summary>
-    public GenerationTimings? Timings { get; init; }
+    /// <summary>Why generation ended; set on the last update only.</summary>
+    public FinishReason? FinishReason => Completion?.FinishReason;
 }
+
+/// <summary>How a generation ended.</summary>
+/// <param name="FinishReason">Why it ended.</param>
+/// <param name="Usage">Token counts.</param>
+/// <param name="Timings">Where the time went.</param>
+public sealed record QwenCompletion(FinishReason FinishReason, QwenUsage Usage, GenerationTimings Timings);

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using Qwen.Onnx;
+
+namespace Qwen.Onnx.Cli;
+
+/// <summary>Options shared by several commands.</summary>
+internal static class CliOptions
+{
+    public static readonly Option<bool> Verbose = new("--verbose") { Description = "Print stack traces with errors.", Recursive = true };
+
+    public static Option<string> Model() => new("--model", "-m") { Description = "The model folder.", Required = true };
+
+    public static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object instead of text." };
+}
+
+/// <summary>The generation and device options of run, chat and demo.</summary>
+internal sealed class GenerationArguments
+{
+    public Option<int> MaxNewTokens { get; } = new("--max-new-tokens") { Description = "Most tokens to generate.", DefaultValueFactory = _ => 256 };
+
+    public Option<float?> Temperature { get; } = new("--temperature") { Description = "Sampling temperature (turns sampling on)." };
+
+    public Option<float?> TopP { get; } = new("--top-p") { Description = "Nucleus sampling probability mass (turns sampling on)." };
+
+    public Option<int?> TopK { get; } = new("--top-k") { Description = "Sample from the K most likely tokens (turns sampling on)." };
+
+    public Option<float?> RepetitionPenalty { get; } = new("--repetition-penalty") { Description = "Penalty for repeated tokens (> 1 discourages)." };
+
+    public Option<int?> Seed { get; } = new("--seed") { Description = "Random seed for sampling." };
+
+    public Option<bool> Greedy { get; } = new("--greedy") { Description = "Always take the most likely token." };
+
+    public Option<string[]> Stop { get; } = new("--stop") { Description = "A stop sequence (repeatable).", AllowMultipleArgumentsPerToken = false };
+
+    public Option<bool?> Thinking { get; } = new("--thinking") { Description = "Qwen3: true or false to switch thinking on or off." };
+
+    public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or dml.", DefaultValueFactory = _ => "cpu" };
+
+    public Option<int> DeviceId { get; } = new("--device-id") { Description = "CUDA device id or DirectML adapter index." };
+
+    public Option<bool> CpuFallback { get; } = new("--cpu-fallback") { Description = "Run on the CPU (with a warning) when the device is unavailable." };
+
+    public void AddTo(Command command)
+    {
+        foreach (Option option in new Option[] { MaxNewTokens, Temperature, TopP, TopK, RepetitionPenalty, Seed, Greedy, Stop, Thinking, Device, DeviceId, CpuFallback })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public GenerationOptions Generation(ParseResult result) => new()
+    {
+        MaxNewTokens = result.GetValue(MaxNewTokens),
+        Temperature = result.GetValue(Temperature),
+        TopP = result.GetValue(TopP),
+        TopK = result.GetValue(TopK),
+        RepetitionPenalty = result.GetValue(RepetitionPenalty),
+        Seed = result.GetValue(Seed),
+        Greedy = result.GetValue(Greedy) ? true : null,
+        StopSequences = result.GetValue(Stop) ?? [],
+        EnableThinking = result.GetValue(Thinking),
+    };
+
+    public QwenModelOptions Model(ParseResult result) => new()
+    {
+        Provider = ExecutionProviderPackages.Parse(result.GetValue(Device) ?? "cpu"),
+        DeviceId = result.GetValue(DeviceId),
+        AllowCpuFallback = result.GetValue(CpuFallback),
+        LoggerFactory = ConsoleLogging.Factory,
+    };
+}

@@ -1,0 +1,28 @@
+using System.CommandLine;
+using System.Text.Json;
+using Qwen.Onnx.Cli.Benchmarks;
+
+namespace Qwen.Onnx.Cli.Commands;
+
+/// <summary><c>qwen-onnx bench</c>: in-process medians of generation through the SDK against a bare GenAI loop.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        Option<string> model = CliOptions.Model();
+        var prompt = new Option<string>("--prompt") { Description = "The user's message.", DefaultValueFactory = _ => "Write a short story about a robot learning to paint." };
+        var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Tokens generated per run.", DefaultValueFactory = _ => 128 };
+        var runs = new Option<int>("--runs") { Description = "Measured runs after one warm-up.", DefaultValueFactory = _ => 5 };
+        var images = new Option<string[]>("--image") { Description = "An image file (vision models)." };
+        var audios = new Option<string[]>("--audio") { Description = "An audio file (audio models)." };
+        var command = new Command("bench", "Measure load, time to first token, decode speed and allocations.") { model, prompt, maxNewTokens, runs, images, audios, CliOptions.Json };
+        command.SetAction(async (result, ct) =>
+        {
+            var settings = new BenchSettings(result.GetValue(model)!, result.GetValue(prompt)!, result.GetValue(maxNewTokens), Math.Max(1, result.GetValue(runs)), result.GetValue(images) ?? [], result.GetValue(audios) ?? []);
+            BenchReport report = await GenerationBench.RunAsync(settings, ct);
+            Console.WriteLine(result.GetValue(CliOptions.Json) ? JsonSerializer.Serialize(report, CliJson.Options) : report.ToText());
+            return 0;
+        });
+        return command;
+    }
+}

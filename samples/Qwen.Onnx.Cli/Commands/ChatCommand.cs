@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Qwen.Onnx;
+
+namespace Qwen.Onnx.Cli.Commands;
+
+/// <summary><c>qwen-onnx chat</c>: an interactive multi-turn conversation; an empty line or /exit ends it.</summary>
+internal static class ChatCommand
+{
+    public static Command Create()
+    {
+        Option<string> model = CliOptions.Model();
+        var system = new Option<string?>("--system") { Description = "A system prompt." };
+        var generation = new GenerationArguments();
+        var command = new Command("chat", "Chat with a model, turn by turn (/exit or an empty line ends).") { model, system };
+        generation.AddTo(command);
+        command.SetAction(async (result, ct) =>
+        {
+            GenerationOptions options = generation.Generation(result);
+            options.Validate();
+            await using QwenModel qwen = await ModelLoading.LoadAsync(result.GetValue(model)!, generation.Model(result), ct);
+            var history = new List<QwenChatMessage>();
+            if (result.GetValue(system) is string systemPrompt)
+            {
+                history.Add(QwenChatMessage.System(systemPrompt));
+            }
+
+            while (!ct.IsCancellationRequested)
+            {
+                Console.Write("you> ");
+                string? line = Console.ReadLine();
+                if (string.IsNullOrWhiteSpace(line) || line.Trim() == "/exit")
+                {
+                    break;
+                }
+
+                history.Add(QwenChatMessage.User(line));
+                Console.Write("qwen> ");
+                QwenChatResponse answer = await Streaming.PrintAsync(qwen, new QwenChatRequest(history, options), ct);
+                Console.WriteLine();
+                history.Add(QwenChatMessage.Assistant(answer.Text));
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}
