@@ -12,5 +12,20 @@ internal static class GenAiRuntime
         return handle;
     });
 
-    public static void EnsureInitialized() => _ = Handle.Value;
+    /// <exception cref="QwenOnnxException">No GenAI native runtime package is installed in the application.</exception>
+    public static void EnsureInitialized()
+    {
+        try
+        {
+            _ = Handle.Value;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            throw new QwenOnnxException(
+                "The ONNX Runtime GenAI native library could not be loaded. Add exactly one runtime package to the application: " +
+                "Microsoft.ML.OnnxRuntimeGenAI (CPU), Microsoft.ML.OnnxRuntimeGenAI.Cuda or Microsoft.ML.OnnxRuntimeGenAI.DirectML, and build for a supported platform (x64 or arm64). " +
+                $"Runtime error: {e.Message}",
+                e);
+        }
+    }
 }
