@@ -38,7 +38,7 @@ public static class TinyModelFactory
         QwenTokenizerAssets.WriteTo(folder);
         using (FileStream model = File.Create(Path.Combine(folder, "model.onnx")))
         {
-            DecoderGraph.Build(config).WriteTo(model);
+            DecoderGraph.BuildTextDecoder(config).WriteTo(model);
         }
 
         File.WriteAllText(Path.Combine(folder, "genai_config.json"), GenAiConfig(config));

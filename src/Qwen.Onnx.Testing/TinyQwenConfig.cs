@@ -33,6 +33,21 @@ public sealed record TinyQwenConfig
     /// <summary>Width of one attention head.</summary>
     public int HeadSize => HiddenSize / NumAttentionHeads;
 
+    /// <summary>
+    /// Frequency slots per temporal, height and width axis for M-RoPE decoders, in Qwen2-VL's 16:24:24 proportion
+    /// (Qwen2-VL's head of 128 has 64 slots split [16, 24, 24]).
+    /// </summary>
+    public IReadOnlyList<int> MropeSections
+    {
+        get
+        {
+            int half = HeadSize / 2;
+            int temporal = half / 4;
+            int height = (half - temporal) / 2;
+            return [temporal, height, half - temporal - height];
+        }
+    }
+
     internal void Validate()
     {
         if (HiddenSize % NumAttentionHeads != 0 || NumAttentionHeads % NumKeyValueHeads != 0 || HeadSize % 2 != 0)

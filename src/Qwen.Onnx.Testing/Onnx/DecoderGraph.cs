@@ -5,8 +5,11 @@ namespace Qwen.Onnx.Testing.Onnx;
 
 /// <summary>
 /// Writes a Qwen2-architecture decoder with plain ONNX ops (opset 17): hashed embedding, RMSNorm, rotary
-/// attention with grouped KV heads and a Concat KV cache, SwiGLU, a hashed output head. The I/O contract is
-/// the one ONNX Runtime GenAI's qwen2 type expects (past_present_share_buffer false).
+/// attention with grouped KV heads and a Concat KV cache, SwiGLU, a hashed output head.
+/// <see cref="DecoderInput.InputIds"/> with 1-D positions is the contract of ONNX Runtime GenAI's qwen2 type
+/// (past_present_share_buffer false); <see cref="DecoderInput.InputsEmbeds"/> splits the embedding into its own
+/// embed_tokens graph as in onnx-community exports, with [3,B,S] M-RoPE or [B,S] positions. The weights are drawn in
+/// the same order for every variant, so a split model computes exactly what the GenAI model computes.
 /// </summary>
 internal sealed class DecoderGraph
 {
@@ -17,21 +20,66 @@ internal sealed class DecoderGraph
     private readonly TinyQwenConfig _c;
     private readonly OnnxGraphBuilder _g = new("qwen2_tiny_decoder");
     private readonly WeightSource _w;
+    private readonly float[] _embedLow;
+    private readonly float[] _embedHigh;
 
     private DecoderGraph(TinyQwenConfig config)
     {
         _c = config;
         _w = new WeightSource(config.Seed);
+        _embedLow = _w.Uniform(HashBase * _c.HiddenSize, 1f);
+        _embedHigh = _w.Uniform(HashRows * _c.HiddenSize, 1f);
     }
 
-    public static ModelProto Build(TinyQwenConfig config) => new DecoderGraph(config).Write();
+    private int HashRows => (_c.VocabSize + HashBase - 1) / HashBase;
 
-    private ModelProto Write()
+    /// <summary>The GenAI text decoder: input_ids, 1-D position ids, embedding inside.</summary>
+    public static ModelProto BuildTextDecoder(TinyQwenConfig config) => new DecoderGraph(config).WriteDecoder(DecoderInput.InputIds, mropeSections: null);
+
+    /// <summary>The onnx-community pair: embed_tokens (input_ids → inputs_embeds) and a decoder taking inputs_embeds.</summary>
+    /// <param name="config">Shape and seed.</param>
+    /// <param name="mropeSections">Frequency slots per temporal/height/width axis for [3,B,S] positions; null for [B,S].</param>
+    public static (ModelProto EmbedTokens, ModelProto Decoder) BuildSplit(TinyQwenConfig config, int[]? mropeSections)
+    {
+        var graph = new DecoderGraph(config);
+        return (graph.WriteEmbedTokens(), graph.WriteDecoder(DecoderInput.InputsEmbeds, mropeSections));
+    }
+
+    private ModelProto WriteEmbedTokens()
+    {
+        var g = new OnnxGraphBuilder("qwen2_tiny_embed_tokens");
+        g.Input("input_ids", DataType.Int64, "batch_size", "sequence_length");
+        g.Output("inputs_embeds", DataType.Float, "batch_size", "sequence_length", _c.HiddenSize);
+        string low = g.Floats("embed.low", _embedLow, HashBase, _c.HiddenSize);
+        string high = g.Floats("embed.high", _embedHigh, HashRows, _c.HiddenSize);
+        string mod = g.Op("Mod", ["input_ids", g.Scalar((long)HashBase)]);
+        string div = g.Op("Div", ["input_ids", g.Scalar((long)HashBase)]);
+        g.OpNamed("inputs_embeds", "Add", [g.Op("Gather", [low, mod]), g.Op("Gather", [high, div])]);
+        return g.ToModel();
+    }
+
+    private ModelProto WriteDecoder(DecoderInput input, int[]? mropeSections)
     {
         int kv = _c.NumKeyValueHeads, hd = _c.HeadSize;
-        _g.Input("input_ids", DataType.Int64, "batch_size", "sequence_length");
+        string tokens = input == DecoderInput.InputIds ? "input_ids" : "inputs_embeds";
+        if (input == DecoderInput.InputIds)
+        {
+            _g.Input("input_ids", DataType.Int64, "batch_size", "sequence_length");
+        }
+        else
+        {
+            _g.Input("inputs_embeds", DataType.Float, "batch_size", "sequence_length", _c.HiddenSize);
+        }
+
         _g.Input("attention_mask", DataType.Int64, "batch_size", "total_sequence_length");
-        _g.Input("position_ids", DataType.Int64, "batch_size", "sequence_length");
+        if (mropeSections is null)
+        {
+            _g.Input("position_ids", DataType.Int64, "batch_size", "sequence_length");
+        }
+        else
+        {
+            _g.Input("position_ids", DataType.Int64, 3, "batch_size", "sequence_length");
+        }
         for (int i = 0; i < _c.NumLayers; i++)
         {
             _g.Input($"past_key_values.{i}.key", DataType.Float, "batch_size", kv, "past_sequence_length", hd);
@@ -45,9 +93,9 @@ internal sealed class DecoderGraph
             _g.Output($"present.{i}.value", DataType.Float, "batch_size", kv, "total_sequence_length", hd);
         }
 
-        string x = Embed("input_ids");
-        (string cos, string sin) = Rotary("position_ids");
-        string mask = AttentionMask("attention_mask", "input_ids");
+        string x = input == DecoderInput.InputIds ? Embed("input_ids") : "inputs_embeds";
+        (string cos, string sin) = Rotary("position_ids", mropeSections);
+        string mask = AttentionMask("attention_mask", tokens);
         for (int i = 0; i < _c.NumLayers; i++)
         {
             string attention = Attention(i, RmsNorm(x, $"layers.{i}.input_norm"), cos, sin, mask);
@@ -62,9 +110,8 @@ internal sealed class DecoderGraph
 
     private string Embed(string ids)
     {
-        int hashRows = (_c.VocabSize + HashBase - 1) / HashBase;
-        string low = _g.Floats("embed.low", _w.Uniform(HashBase * _c.HiddenSize, 1f), HashBase, _c.HiddenSize);
-        string high = _g.Floats("embed.high", _w.Uniform(hashRows * _c.HiddenSize, 1f), hashRows, _c.HiddenSize);
+        string low = _g.Floats("embed.low", _embedLow, HashBase, _c.HiddenSize);
+        string high = _g.Floats("embed.high", _embedHigh, HashRows, _c.HiddenSize);
         string mod = _g.Op("Mod", [ids, _g.Scalar((long)HashBase)]);
         string div = _g.Op("Div", [ids, _g.Scalar((long)HashBase)]);
         return _g.Op("Add", [_g.Op("Gather", [low, mod]), _g.Op("Gather", [high, div])]);
@@ -72,10 +119,9 @@ internal sealed class DecoderGraph
 
     private string Head()
     {
-        int hashRows = (_c.VocabSize + HashBase - 1) / HashBase;
         float scale = 2f / MathF.Sqrt(_c.HiddenSize);
         string low = _g.Floats("head.low", _w.Uniform(_c.HiddenSize * HashBase, scale), _c.HiddenSize, HashBase);
-        string high = _g.Floats("head.high", _w.Uniform(_c.HiddenSize * hashRows, scale), _c.HiddenSize, hashRows);
+        string high = _g.Floats("head.high", _w.Uniform(_c.HiddenSize * HashRows, scale), _c.HiddenSize, HashRows);
         string ids = _g.Op("Range", [_g.Scalar(0L), _g.Scalar((long)_c.VocabSize), _g.Scalar(1L)]);
         string lowCols = _g.Op("Gather", [low, _g.Op("Mod", [ids, _g.Scalar((long)HashBase)])], ("axis", 1L));
         string highCols = _g.Op("Gather", [high, _g.Op("Div", [ids, _g.Scalar((long)HashBase)])], ("axis", 1L));
@@ -90,23 +136,49 @@ internal sealed class DecoderGraph
         return _g.Op("Mul", [_g.Op("Div", [x, rms]), weight]);
     }
 
-    /// <summary>cos and sin of the rotary angles, [B, 1, S, head] so they broadcast over heads.</summary>
-    private (string Cos, string Sin) Rotary(string positionIds)
+    /// <summary>
+    /// cos and sin of the rotary angles, [B, 1, S, head] so they broadcast over heads. With M-RoPE each frequency
+    /// slot takes its angle from the temporal, height or width row of the [3,B,S] positions, section by section
+    /// (Qwen2-VL's layout: the first sections[0] slots from row 0, the next sections[1] from row 1, ...).
+    /// </summary>
+    private (string Cos, string Sin) Rotary(string positionIds, int[]? mropeSections)
     {
         int half = _c.HeadSize / 2;
         float[] invFreq = [.. Enumerable.Range(0, half).Select(i => 1f / MathF.Pow(_c.RopeTheta, 2f * i / _c.HeadSize))];
         string inv = _g.Floats("rotary.inv_freq", invFreq, half);
         string positions = _g.Op("Unsqueeze", [_g.Op("Cast", [positionIds], ("to", (long)DataType.Float)), _g.Vector(-1)]);
         string freqs = _g.Op("Mul", [positions, inv]);
+        if (mropeSections is not null)
+        {
+            if (mropeSections.Length != 3 || mropeSections.Sum() != half)
+            {
+                throw new ArgumentException($"M-RoPE needs three sections that add up to {half} frequency slots.", nameof(mropeSections));
+            }
+
+            var select = new float[3 * half];
+            for (int slot = 0, axis = 0, end = mropeSections[0]; slot < half; slot++)
+            {
+                while (slot >= end)
+                {
+                    end += mropeSections[++axis];
+                }
+
+                select[(axis * half) + slot] = 1f;
+            }
+
+            string oneHot = _g.Floats("rotary.mrope_select", select, 3, 1, 1, half);
+            freqs = _g.Op("ReduceSum", [_g.Op("Mul", [freqs, oneHot]), _g.Vector(0)], ("keepdims", 0L));
+        }
+
         string angles = _g.Op("Unsqueeze", [_g.Op("Concat", [freqs, freqs], ("axis", -1L)), _g.Vector(1)]);
         return (_g.Op("Cos", [angles]), _g.Op("Sin", [angles]));
     }
 
     /// <summary>True where query i may see key j: j is a real token and j ≤ past + i. Shape [B, 1, 1, S, T].</summary>
-    private string AttentionMask(string attentionMask, string ids)
+    private string AttentionMask(string attentionMask, string tokens)
     {
         string total = _g.Op("Gather", [_g.Op("Shape", [attentionMask]), _g.Scalar(1L)]);
-        string length = _g.Op("Gather", [_g.Op("Shape", [ids]), _g.Scalar(1L)]);
+        string length = _g.Op("Gather", [_g.Op("Shape", [tokens]), _g.Scalar(1L)]);
         string keys = _g.Op("Range", [_g.Scalar(0L), total, _g.Scalar(1L)]);
         string queries = _g.Op("Range", [_g.Op("Sub", [total, length]), total, _g.Scalar(1L)]);
         string causal = _g.Op("LessOrEqual", [keys, _g.Op("Unsqueeze", [queries, _g.Vector(1)])]);
@@ -162,4 +234,14 @@ internal sealed class DecoderGraph
         string y = _g.Op("MatMul", [x, _g.Floats(name + ".weight", _w.Uniform(inputs * outputs, scale * 1.7f), inputs, outputs)]);
         return bias ? _g.Op("Add", [y, _g.Floats(name + ".bias", _w.Uniform(outputs, 0.1f), outputs)]) : y;
     }
+}
+
+/// <summary>What the decoder graph takes as its token input.</summary>
+internal enum DecoderInput
+{
+    /// <summary>Token ids; the embedding is inside the decoder (GenAI layout).</summary>
+    InputIds,
+
+    /// <summary>Embeddings from a separate embed_tokens graph (onnx-community layout), so encoders can replace rows.</summary>
+    InputsEmbeds,
 }
