@@ -88,9 +88,26 @@ public sealed class GenAiTextEngine : IQwenEngine
         try
         {
             var streamer = new ResponseStreamer(Tokenizer, request.Options, Tokenizer.EndOfTurnTokenIds, prompt.Length, LoadTime, started);
-            await foreach (QwenChatResponseUpdate update in GenerationWorker.RunAsync<QwenChatResponseUpdate>((emit, ct) => Generate(prompt, request.Options, streamer, emit, ct), cancellationToken).ConfigureAwait(false))
+            using var parameters = new GeneratorParams(_model);
+            SearchOptions.Apply(parameters, request.Options, Math.Min(_config.ContextLength, prompt.Length + request.Options.MaxNewTokens));
+            using var generator = new Generator(_model, parameters);
+
+            // A long prefill is one native call; terminating the session is the only way to stop it early.
+            using CancellationTokenRegistration abort = cancellationToken.Register(() => generator.SetRuntimeOption("terminate_session", "1"));
+            await default(ThreadPoolHop);
+            RunNative(generator, prompt, cancellationToken);
+            while (streamer.Finish is null)
             {
-                yield return update;
+                cancellationToken.ThrowIfCancellationRequested();
+                await default(ThreadPoolHop);
+                if (generator.IsDone())
+                {
+                    yield return streamer.OnContextFull();
+                    break;
+                }
+
+                RunNative(generator, null, cancellationToken);
+                yield return streamer.OnToken(generator.GetNextTokens()[0]);
             }
         }
         finally
@@ -177,29 +194,21 @@ public sealed class GenAiTextEngine : IQwenEngine
         }
     }
 
-    private void Generate(int[] prompt, GenerationOptions options, ResponseStreamer streamer, Action<QwenChatResponseUpdate> emit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Prefills the prompt, or generates one token when <paramref name="prompt"/> is null. An error caused by
+    /// terminating a cancelled session becomes a cancellation.
+    /// </summary>
+    private void RunNative(Generator generator, int[]? prompt, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        using var parameters = new GeneratorParams(_model);
-        SearchOptions.Apply(parameters, options, Math.Min(_config.ContextLength, prompt.Length + options.MaxNewTokens));
-        using var generator = new Generator(_model, parameters);
-
-        // A long prefill is one native call; terminating the session is the only way to stop it early.
-        using CancellationTokenRegistration abort = cancellationToken.Register(() => generator.SetRuntimeOption("terminate_session", "1"));
         try
         {
-            generator.AppendTokens(prompt);
-            while (streamer.Finish is null)
+            if (prompt is null)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (generator.IsDone())
-                {
-                    emit(streamer.OnContextFull());
-                    break;
-                }
-
                 generator.GenerateNextToken();
-                emit(streamer.OnToken(generator.GetNextTokens()[0]));
+            }
+            else
+            {
+                generator.AppendTokens(prompt);
             }
         }
         catch (OnnxRuntimeGenAIException e) when (cancellationToken.IsCancellationRequested)

@@ -6,7 +6,7 @@ namespace Qwen.Onnx.Cli.Benchmarks;
 /// <summary>What to measure.</summary>
 internal sealed record BenchSettings(string Model, string Prompt, int MaxNewTokens, int Runs, string[] Images, string[] Audios);
 
-/// <summary>One loop's medians.</summary>
+/// <summary>One loop's medians; <see cref="AllocatedBytesPerToken"/> holds a run's total bytes until it is turned into the marginal cost of a token.</summary>
 internal sealed record LoopMeasurement(double TtftMs, double PrefillMs, double DecodeTokensPerSecond, double AllocatedBytesPerToken, int CompletionTokens);
 
 /// <summary>The JSON contract of <c>bench --json</c>.</summary>
@@ -30,7 +30,7 @@ internal sealed record BenchReport(
         text.AppendLine(c, $"runs {Runs}, load {LoadMs:F0} ms, prompt {PromptTokens} tokens");
         text.AppendLine(c, $"SDK      : ttft {TtftMs:F2} ms, prefill {PrefillMs:F2} ms, decode {DecodeTokensPerSecond:F1} tok/s, {AllocatedBytesPerToken:F0} B/token");
         text.AppendLine(c, $"bare loop: ttft {BareGenAi.TtftMs:F2} ms, prefill {BareGenAi.PrefillMs:F2} ms, decode {BareGenAi.DecodeTokensPerSecond:F1} tok/s, {BareGenAi.AllocatedBytesPerToken:F0} B/token");
-        text.AppendLine(c, $"SDK per-token overhead vs bare loop: {SdkOverheadPercent:F2}%");
+        text.AppendLine(c, $"SDK per-token overhead vs bare loop (median of paired runs): {SdkOverheadPercent:F2}%");
         text.AppendLine(c, $"stages (ms): {string.Join(", ", Stages.Select(s => $"{s.Key} {s.Value:F3}"))}");
         text.Append(c, $"tokenizer encode: {TokenizerEncodeMbPerSecond:F2} MB/s");
         return text.ToString();
