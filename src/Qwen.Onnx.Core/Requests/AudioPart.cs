@@ -4,31 +4,18 @@ namespace Qwen.Onnx;
 /// An audio clip inside a user message. It is decoded, down-mixed, resampled to 16 kHz and turned into
 /// log-mel features by the model's audio package when the request runs.
 /// </summary>
-public sealed class AudioPart : ContentPart
+public sealed class AudioPart : MediaPart
 {
     private AudioPart()
     {
     }
-
-    /// <summary>The path when created with <see cref="FromFile"/>.</summary>
-    public string? FilePath { get; private init; }
-
-    /// <summary>The encoded file bytes (WAV, MP3, Ogg Vorbis) when created with <see cref="FromBytes"/>.</summary>
-    public ReadOnlyMemory<byte>? EncodedBytes { get; private init; }
-
-    /// <summary>The stream when created with <see cref="FromStream"/>; it is read when the request runs.</summary>
-    public Stream? Stream { get; private init; }
 
     /// <summary>Raw samples when created with <see cref="FromSamples(ReadOnlyMemory{float}, int, int)"/> or its 16-bit overload.</summary>
     public RawAudio? Samples { get; private init; }
 
     /// <summary>An audio file (WAV, MP3, Ogg Vorbis).</summary>
     /// <param name="path">Path of the file.</param>
-    public static AudioPart FromFile(string path)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return new AudioPart { FilePath = path };
-    }
+    public static AudioPart FromFile(string path) => new() { FilePath = CheckPath(path) };
 
     /// <summary>An encoded audio file held in memory.</summary>
     /// <param name="bytes">The file's bytes.</param>
@@ -36,16 +23,7 @@ public sealed class AudioPart : ContentPart
 
     /// <summary>An encoded audio file read from a stream when the request runs. The caller keeps ownership of the stream.</summary>
     /// <param name="stream">A readable stream positioned at the start of the file.</param>
-    public static AudioPart FromStream(Stream stream)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        if (!stream.CanRead)
-        {
-            throw new ArgumentException("The audio stream must be readable.", nameof(stream));
-        }
-
-        return new AudioPart { Stream = stream };
-    }
+    public static AudioPart FromStream(Stream stream) => new() { Stream = CheckStream(stream) };
 
     /// <summary>Interleaved float samples in [-1, 1], for apps that capture audio themselves.</summary>
     /// <param name="samples">Interleaved samples.</param>

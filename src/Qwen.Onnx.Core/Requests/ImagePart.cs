@@ -17,31 +17,18 @@ public enum PixelFormat
 /// An image inside a user message. The image is decoded and preprocessed by the model's vision package
 /// when the request runs, so creating a part is cheap and never touches pixels.
 /// </summary>
-public sealed class ImagePart : ContentPart
+public sealed class ImagePart : MediaPart
 {
     private ImagePart()
     {
     }
-
-    /// <summary>The path when created with <see cref="FromFile"/>.</summary>
-    public string? FilePath { get; private init; }
-
-    /// <summary>The encoded file bytes (PNG, JPEG, ...) when created with <see cref="FromBytes"/>.</summary>
-    public ReadOnlyMemory<byte>? EncodedBytes { get; private init; }
-
-    /// <summary>The stream when created with <see cref="FromStream"/>; it is read when the request runs.</summary>
-    public Stream? Stream { get; private init; }
 
     /// <summary>Raw pixels when created with <see cref="FromPixels"/>.</summary>
     public RawPixels? Pixels { get; private init; }
 
     /// <summary>An image file (PNG, JPEG, WebP, GIF, BMP, TIFF).</summary>
     /// <param name="path">Path of the file.</param>
-    public static ImagePart FromFile(string path)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return new ImagePart { FilePath = path };
-    }
+    public static ImagePart FromFile(string path) => new() { FilePath = CheckPath(path) };
 
     /// <summary>An encoded image held in memory.</summary>
     /// <param name="bytes">The file's bytes.</param>
@@ -49,16 +36,7 @@ public sealed class ImagePart : ContentPart
 
     /// <summary>An encoded image read from a stream when the request runs. The caller keeps ownership of the stream.</summary>
     /// <param name="stream">A readable stream positioned at the start of the image.</param>
-    public static ImagePart FromStream(Stream stream)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        if (!stream.CanRead)
-        {
-            throw new ArgumentException("The image stream must be readable.", nameof(stream));
-        }
-
-        return new ImagePart { Stream = stream };
-    }
+    public static ImagePart FromStream(Stream stream) => new() { Stream = CheckStream(stream) };
 
     /// <summary>Decoded pixels, for apps that decode images themselves (camera frames, WPF/WinUI bitmaps).</summary>
     /// <param name="pixels">The pixel rows, top to bottom.</param>
