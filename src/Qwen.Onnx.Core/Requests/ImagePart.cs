@@ -23,6 +23,17 @@ public sealed class ImagePart : MediaPart
     {
     }
 
+    /// <summary>
+    /// Overrides the model's smallest resized area for this image (<c>min_pixels</c>); <see langword="null"/> keeps the model's.
+    /// </summary>
+    public long? MinPixels { get; init; }
+
+    /// <summary>
+    /// Caps the resized area for this image (<c>max_pixels</c>), and so its image tokens (one per 28×28 pixels on
+    /// Qwen2/2.5-VL); <see langword="null"/> keeps the model's.
+    /// </summary>
+    public long? MaxPixels { get; init; }
+
     /// <summary>Raw pixels when created with <see cref="FromPixels"/>.</summary>
     public RawPixels? Pixels { get; private init; }
 

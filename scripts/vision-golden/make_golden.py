@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Writes the reference data of the vision tests with Pillow and NumPy (Debian: python3-pil python3-numpy).
+
+It re-implements Hugging Face's slow Qwen2VLImageProcessor path step by step (convert("RGB"), smart_resize,
+Image.resize(BICUBIC), rescale in float64 then float32, normalise in float32, reshape/transpose patchify), so the C#
+processor is compared against Pillow's own resampler and NumPy's own arithmetic. Run from anywhere; it writes into
+tests/Qwen.Onnx.Vision.Tests/TestData. Inputs are generated from a fixed seed, so the output is reproducible.
+"""
+import json
+import math
+import pathlib
+
+import numpy as np
+from PIL import Image
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+OUT = ROOT / "tests" / "Qwen.Onnx.Vision.Tests" / "TestData"
+MEAN = [0.48145466, 0.4578275, 0.40821073]
+STD = [0.26862954, 0.26130258, 0.27577711]
+
+
+def smart_resize(h, w, factor=28, min_pixels=3136, max_pixels=12845056):
+    if max(h, w) / min(h, w) > 200:
+        raise ValueError("aspect")
+    h_bar = round(h / factor) * factor
+    w_bar = round(w / factor) * factor
+    if h_bar * w_bar > max_pixels:
+        beta = math.sqrt((h * w) / max_pixels)
+        h_bar = max(factor, math.floor(h / beta / factor) * factor)
+        w_bar = max(factor, math.floor(w / beta / factor) * factor)
+    elif h_bar * w_bar < min_pixels:
+        beta = math.sqrt(min_pixels / (h * w))
+        h_bar = math.ceil(h * beta / factor) * factor
+        w_bar = math.ceil(w * beta / factor) * factor
+    return h_bar, w_bar
+
+
+def pixel_values(image, min_pixels, max_pixels, patch=14, merge=2, temporal=2):
+    rgb = image.convert("RGB")
+    h, w = smart_resize(rgb.height, rgb.width, patch * merge, min_pixels, max_pixels)
+    resized = rgb.resize((w, h), Image.BICUBIC)
+    x = np.asarray(resized).astype(np.float64) * (1 / 255)
+    x = x.astype(np.float32)
+    x = (x - np.array(MEAN, dtype=np.float32)) / np.array(STD, dtype=np.float32)
+    x = x.transpose(2, 0, 1)[None]  # [1, C, H, W]
+    x = np.tile(x, (temporal, 1, 1, 1))
+    gh, gw = h // patch, w // patch
+    x = x.reshape(1, temporal, 3, gh // merge, merge, patch, gw // merge, merge, patch)
+    x = x.transpose(0, 3, 6, 4, 7, 2, 1, 5, 8)
+    return x.reshape(gh * gw, 3 * temporal * patch * patch).astype(np.float32), [1, gh, gw]
+
+
+def textured(width, height, mode, seed):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width]
+    base = np.stack([(xx * 255 // max(1, width - 1)), (yy * 255 // max(1, height - 1)), ((xx + yy) * 7) % 256], -1)
+    noise = rng.integers(-40, 41, size=(height, width, 3))
+    rgb = np.clip(base + noise, 0, 255).astype(np.uint8)
+    if mode == "RGB":
+        return Image.fromarray(rgb, "RGB")
+    alpha = rng.integers(0, 256, size=(height, width, 1)).astype(np.uint8)
+    return Image.fromarray(np.concatenate([rgb, alpha], -1), "RGBA")
+
+
+def decode_fixtures():
+    """Formats and modes that need conversion; expected = what Pillow's exif_transpose + convert("RGB") gives."""
+    from PIL import ImageOps
+    base = textured(40, 24, "RGB", 5)
+    fixtures = []
+
+    def add(name, image, save_kwargs=None):
+        image.save(OUT / name, **(save_kwargs or {}))
+        with Image.open(OUT / name) as reopened:
+            rgb = ImageOps.exif_transpose(reopened).convert("RGB")
+            expected = name + ".rgb.npy"
+            np.save(OUT / expected, np.asarray(rgb, dtype=np.uint8))
+            fixtures.append({"image": name, "mode": reopened.mode, "expected": expected})
+
+    add("gray-40x24.png", base.convert("L"))
+    palette = base.convert("P", palette=Image.ADAPTIVE, colors=16)
+    palette.info["transparency"] = 3
+    add("palette-transparent-40x24.png", palette, {"transparency": 3})
+    gray16 = Image.fromarray((np.asarray(base.convert("L"), dtype=np.uint16) * 257).astype(np.uint16))
+    add("gray16-40x24.png", gray16)
+    add("cmyk-40x24.jpg", base.convert("CMYK"), {"quality": 95})
+    add("rgb-40x24.jpg", base, {"quality": 95})
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to display
+    add("exif-rotated-40x24.jpg", base, {"quality": 95, "exif": exif.tobytes()})
+    add("rgb-40x24.webp", base, {"lossless": True})
+    add("rgb-40x24.bmp", base)
+    add("rgb-40x24.tiff", base)
+    return fixtures
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    manifest = {"resize": [], "pipeline": []}
+    source = textured(97, 61, "RGB", 1)
+    source.save(OUT / "source-97x61.png")
+    for w, h in [(224, 140), (56, 28), (97, 30), (40, 61), (300, 200), (13, 7), (97, 61)]:
+        name = f"pil-bicubic-97x61-to-{w}x{h}.png"
+        source.resize((w, h), Image.BICUBIC).save(OUT / name)
+        manifest["resize"].append({"source": "source-97x61.png", "width": w, "height": h, "expected": name})
+
+    cases = [
+        ("rgb-97x61.png", textured(97, 61, "RGB", 2), 3136, 12845056),
+        ("rgba-150x90.png", textured(150, 90, "RGBA", 3), 3136, 12845056),
+        ("rgb-301x205-capped.png", textured(301, 205, "RGB", 4), 3136, 20000),
+    ]
+    for name, image, min_pixels, max_pixels in cases:
+        image.save(OUT / name)
+        values, grid = pixel_values(image, min_pixels, max_pixels)
+        expected = name.replace(".png", ".pixel_values.npy")
+        np.save(OUT / expected, values)
+        manifest["pipeline"].append({"image": name, "min_pixels": min_pixels, "max_pixels": max_pixels, "grid_thw": grid, "expected": expected})
+
+    manifest["decode"] = decode_fixtures()
+    (OUT / "vision-golden.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print("wrote", OUT)
+
+
+if __name__ == "__main__":
+    main()
