@@ -64,7 +64,7 @@ def textured(width, height, mode, seed):
 
 def decode_fixtures():
     """Formats and modes that need conversion; expected = what Pillow's exif_transpose + convert("RGB") gives."""
-    from PIL import ImageOps
+    from PIL import ImageFilter, ImageOps
     base = textured(40, 24, "RGB", 5)
     fixtures = []
 
@@ -83,10 +83,14 @@ def decode_fixtures():
     gray16 = Image.fromarray((np.asarray(base.convert("L"), dtype=np.uint16) * 257).astype(np.uint16))
     add("gray16-40x24.png", gray16)
     add("cmyk-40x24.jpg", base.convert("CMYK"), {"quality": 95})
-    add("rgb-40x24.jpg", base, {"quality": 95})
+    # 4:4:4 keeps chroma at full resolution, so only the decoders' IDCT rounding can differ; the smooth 4:2:0 case
+    # measures chroma upsampling (libjpeg's "fancy" triangle filter against ImageSharp's).
+    add("rgb-40x24.jpg", base, {"quality": 95, "subsampling": 0})
+    smooth = textured(160, 120, "RGB", 6).filter(ImageFilter.GaussianBlur(3))
+    add("smooth-420-160x120.jpg", smooth, {"quality": 95, "subsampling": 2})
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90° clockwise to display
-    add("exif-rotated-40x24.jpg", base, {"quality": 95, "exif": exif.tobytes()})
+    add("exif-rotated-40x24.jpg", base, {"quality": 95, "subsampling": 0, "exif": exif.tobytes()})
     add("rgb-40x24.webp", base, {"lossless": True})
     add("rgb-40x24.bmp", base)
     add("rgb-40x24.tiff", base)

@@ -3,6 +3,7 @@ using Qwen.Onnx.Vision.Preprocessing;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Tiff;
 using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
@@ -44,7 +45,13 @@ public static class ImageDecoding
             throw new InvalidImageException("The image is empty (0 bytes).");
         }
 
-        IImageInfo info = Identify(stream);
+        (IImageInfo info, IImageFormat format) = Identify(stream);
+        if (format is JpegFormat && !JpegEndMarker.IsPresent(stream))
+        {
+            // ImageSharp fills the missing part of a truncated JPEG with grey; Pillow refuses it, and so do we.
+            throw new InvalidImageException("The JPEG is truncated: it has no end-of-image marker.");
+        }
+
         long declared = (long)info.Width * info.Height;
         if (info.Width <= 0 || info.Height <= 0 || declared > options.MaxInputPixels)
         {
@@ -72,12 +79,14 @@ public static class ImageDecoding
         }
     }
 
-    private static IImageInfo Identify(Stream stream)
+    private static (IImageInfo Info, IImageFormat Format) Identify(Stream stream)
     {
         try
         {
-            return Image.Identify(Decoders, stream, out IImageFormat _)
-                ?? throw new InvalidImageException("This is not an image in a supported format (PNG, JPEG, WebP, GIF, BMP, TIFF).");
+            IImageInfo? info = Image.Identify(Decoders, stream, out IImageFormat format);
+            return info is null
+                ? throw new InvalidImageException("This is not an image in a supported format (PNG, JPEG, WebP, GIF, BMP, TIFF).")
+                : (info, format);
         }
         catch (Exception e) when (e is not (InvalidImageException or OutOfMemoryException))
         {
