@@ -36,39 +36,75 @@ public static class TinyModelFactory
         config.Validate();
         Directory.CreateDirectory(folder);
         QwenTokenizerAssets.WriteTo(folder);
-        using (FileStream model = File.Create(Path.Combine(folder, "model.onnx")))
-        {
-            DecoderGraph.BuildTextDecoder(config).WriteTo(model);
-        }
+        Save(DecoderGraph.BuildTextDecoder(config), Path.Combine(folder, "model.onnx"));
 
         File.WriteAllText(Path.Combine(folder, "genai_config.json"), GenAiConfig(config));
+    }
+
+    /// <summary>
+    /// Writes a Qwen2-VL-style model in the onnx-community layout: <c>config.json</c>, <c>preprocessor_config.json</c>,
+    /// <c>generation_config.json</c>, tokenizer files and <c>onnx/embed_tokens.onnx</c>, <c>onnx/vision_encoder.onnx</c>
+    /// (inputs <c>pixel_values</c>, <c>grid_thw</c>), <c>onnx/decoder_model_merged.onnx</c> (<c>inputs_embeds</c>,
+    /// <c>position_ids</c> [3,B,S]).
+    /// </summary>
+    /// <param name="folder">The destination; created if missing, files overwritten.</param>
+    /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
+    public static void WriteVisionLanguageModel(string folder, TinyQwenConfig? config = null)
+    {
+        config ??= new TinyQwenConfig();
+        config.Validate();
+        string onnx = Path.Combine(folder, "onnx");
+        Directory.CreateDirectory(onnx);
+        QwenTokenizerAssets.WriteTo(folder);
+        (var embed, var decoder) = DecoderGraph.BuildSplit(config, [.. config.MropeSections]);
+        Save(embed, Path.Combine(onnx, "embed_tokens.onnx"));
+        Save(decoder, Path.Combine(onnx, "decoder_model_merged.onnx"));
+        Save(VisionEncoderGraph.Build(config, patchSize: 14, gridInputName: "grid_thw"), Path.Combine(onnx, "vision_encoder.onnx"));
+        File.WriteAllText(Path.Combine(folder, "config.json"), OnnxCommunityConfigs.VisionLanguage(config));
+        File.WriteAllText(Path.Combine(folder, "preprocessor_config.json"), OnnxCommunityConfigs.Qwen2VlPreprocessor());
+        File.WriteAllText(Path.Combine(folder, "generation_config.json"), OnnxCommunityConfigs.Generation());
     }
 
     /// <summary>Returns the folder of a cached text model, building it first if needed. Safe across processes.</summary>
     /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
     /// <param name="cacheFolder">Where models are cached; <see langword="null"/> for <see cref="DefaultCacheFolder"/>.</param>
-    public static string GetOrCreateTextModel(TinyQwenConfig? config = null, string? cacheFolder = null)
+    public static string GetOrCreateTextModel(TinyQwenConfig? config = null, string? cacheFolder = null) =>
+        GetOrCreate("text", "genai_config.json", WriteTextModel, config, cacheFolder);
+
+    /// <summary>Returns the folder of a cached vision-language model, building it first if needed. Safe across processes.</summary>
+    /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
+    /// <param name="cacheFolder">Where models are cached; <see langword="null"/> for <see cref="DefaultCacheFolder"/>.</param>
+    public static string GetOrCreateVisionLanguageModel(TinyQwenConfig? config = null, string? cacheFolder = null) =>
+        GetOrCreate("vl", "config.json", WriteVisionLanguageModel, config, cacheFolder);
+
+    private static string GetOrCreate(string kind, string lastFile, Action<string, TinyQwenConfig?> write, TinyQwenConfig? config, string? cacheFolder)
     {
         config ??= new TinyQwenConfig();
-        string folder = Path.Combine(cacheFolder ?? DefaultCacheFolder, "text-" + Key(config));
-        if (File.Exists(Path.Combine(folder, "genai_config.json")))
+        string folder = Path.Combine(cacheFolder ?? DefaultCacheFolder, kind + "-" + Key(config));
+        if (File.Exists(Path.Combine(folder, lastFile)))
         {
             return folder;
         }
 
         // Build beside the target and move it in whole, so a reader never sees a half-written model.
         string staging = folder + ".tmp-" + Guid.NewGuid().ToString("N");
-        WriteTextModel(staging, config);
+        write(staging, config);
         try
         {
             Directory.Move(staging, folder);
         }
-        catch (IOException) when (File.Exists(Path.Combine(folder, "genai_config.json")))
+        catch (IOException) when (File.Exists(Path.Combine(folder, lastFile)))
         {
             Directory.Delete(staging, recursive: true);
         }
 
         return folder;
+    }
+
+    private static void Save(global::Onnx.ModelProto model, string path)
+    {
+        using FileStream file = File.Create(path);
+        model.WriteTo(file);
     }
 
     private static string Key(TinyQwenConfig config)

@@ -1,4 +1,5 @@
 using Qwen.Onnx.Models;
+using Qwen.Onnx.Runtime;
 using Qwen.Onnx.Text;
 using Qwen.Onnx.Tokenization;
 

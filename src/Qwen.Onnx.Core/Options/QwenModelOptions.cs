@@ -17,6 +17,12 @@ public sealed record QwenModelOptions
     /// </summary>
     public bool AllowCpuFallback { get; init; }
 
+    /// <summary>
+    /// Which precision variant of each graph to load from an onnx-community folder (<c>onnx/*_q4.onnx</c>, ...).
+    /// Default <see cref="OnnxGraphVariant.Auto"/>: the most exact variant present. GenAI folders name their own graph.
+    /// </summary>
+    public OnnxGraphVariant GraphVariant { get; init; } = OnnxGraphVariant.Auto;
+
     /// <summary>The most requests that generate at the same time on one loaded model; later ones wait. Default: the processor count.</summary>
     public int MaxConcurrentRequests { get; init; } = Environment.ProcessorCount;
 

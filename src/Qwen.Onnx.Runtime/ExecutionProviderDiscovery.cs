@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 
-namespace Qwen.Onnx.Text;
+namespace Qwen.Onnx.Runtime;
 
 /// <summary>Which execution providers the installed ONNX Runtime native packages offer on this machine.</summary>
 public static class ExecutionProviderDiscovery

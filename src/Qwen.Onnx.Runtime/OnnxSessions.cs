@@ -1,0 +1,66 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Qwen.Onnx.Runtime;
+
+/// <summary>Creates ONNX Runtime sessions on the requested execution provider, with Qwen.Onnx's typed errors.</summary>
+public static class OnnxSessions
+{
+    /// <summary>Opens a graph.</summary>
+    /// <param name="graphPath">The .onnx file (external weights beside it are found by ONNX Runtime).</param>
+    /// <param name="options">Provider, device and fallback; <see langword="null"/> for the CPU.</param>
+    /// <param name="providerInUse">The provider the session actually runs on.</param>
+    /// <exception cref="ExecutionProviderUnavailableException">The provider cannot be used and fallback is off.</exception>
+    /// <exception cref="InvalidModelException">The graph is missing or ONNX Runtime rejects it.</exception>
+    public static InferenceSession Open(string graphPath, QwenModelOptions? options, out ExecutionProvider providerInUse)
+    {
+        options ??= new QwenModelOptions();
+        if (!File.Exists(graphPath))
+        {
+            throw new InvalidModelException(Path.GetDirectoryName(graphPath) ?? graphPath, $"{Path.GetFileName(graphPath)} is missing.");
+        }
+
+        try
+        {
+            providerInUse = options.Provider;
+            return Create(graphPath, options.Provider, options.DeviceId);
+        }
+        catch (Exception e) when (options.Provider != ExecutionProvider.Cpu && e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            if (!options.AllowCpuFallback)
+            {
+                throw new ExecutionProviderUnavailableException(options.Provider, e.Message, e);
+            }
+
+            providerInUse = ExecutionProvider.Cpu;
+            return Create(graphPath, ExecutionProvider.Cpu, 0);
+        }
+    }
+
+    private static InferenceSession Create(string graphPath, ExecutionProvider provider, int deviceId)
+    {
+        using var session = new SessionOptions();
+        switch (provider)
+        {
+            case ExecutionProvider.Cuda:
+                session.AppendExecutionProvider_CUDA(deviceId);
+                break;
+            case ExecutionProvider.DirectML:
+                // DirectML needs sequential execution without memory pattern optimisation.
+                session.EnableMemoryPattern = false;
+                session.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
+                session.AppendExecutionProvider_DML(deviceId);
+                break;
+            default:
+                break;
+        }
+
+        try
+        {
+            return new InferenceSession(graphPath, session);
+        }
+        catch (OnnxRuntimeException e) when (provider == ExecutionProvider.Cpu)
+        {
+            throw new InvalidModelException(Path.GetDirectoryName(graphPath) ?? graphPath, $"ONNX Runtime cannot load {Path.GetFileName(graphPath)}: {e.Message}", e);
+        }
+    }
+}

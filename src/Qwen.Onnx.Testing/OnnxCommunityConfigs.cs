@@ -1,0 +1,58 @@
+using System.Text.Json;
+
+namespace Qwen.Onnx.Testing;
+
+/// <summary>The JSON files of an onnx-community Qwen-VL folder, with the real checkpoints' keys and token ids.</summary>
+internal static class OnnxCommunityConfigs
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static string VisionLanguage(TinyQwenConfig c) => JsonSerializer.Serialize(
+        new Dictionary<string, object>
+        {
+            ["model_type"] = "qwen2_vl",
+            ["architectures"] = new[] { "Qwen2VLForConditionalGeneration" },
+            ["hidden_size"] = c.HiddenSize,
+            ["intermediate_size"] = c.IntermediateSize,
+            ["num_attention_heads"] = c.NumAttentionHeads,
+            ["num_key_value_heads"] = c.NumKeyValueHeads,
+            ["num_hidden_layers"] = c.NumLayers,
+            ["vocab_size"] = c.VocabSize,
+            ["max_position_embeddings"] = c.ContextLength,
+            ["rope_theta"] = c.RopeTheta,
+            ["rope_scaling"] = new { type = "mrope", mrope_section = c.MropeSections },
+            ["bos_token_id"] = 151643,
+            ["eos_token_id"] = 151645,
+            ["vision_start_token_id"] = 151652,
+            ["vision_end_token_id"] = 151653,
+            ["vision_token_id"] = 151654,
+            ["image_token_id"] = 151655,
+            ["video_token_id"] = 151656,
+            ["vision_config"] = new { patch_size = 14, spatial_merge_size = 2, temporal_patch_size = 2, hidden_size = c.HiddenSize },
+        },
+        Indented);
+
+    public static string Qwen2VlPreprocessor() => JsonSerializer.Serialize(
+        new Dictionary<string, object>
+        {
+            ["image_processor_type"] = "Qwen2VLImageProcessor",
+            ["do_resize"] = true,
+            ["do_rescale"] = true,
+            ["do_normalize"] = true,
+            ["do_convert_rgb"] = true,
+            ["resample"] = 3,
+            ["rescale_factor"] = 0.00392156862745098,
+            ["image_mean"] = new[] { 0.48145466, 0.4578275, 0.40821073 },
+            ["image_std"] = new[] { 0.26862954, 0.26130258, 0.27577711 },
+            ["min_pixels"] = 3136,
+            ["max_pixels"] = 12845056,
+            ["patch_size"] = 14,
+            ["temporal_patch_size"] = 2,
+            ["merge_size"] = 2,
+        },
+        Indented);
+
+    public static string Generation() => JsonSerializer.Serialize(
+        new { bos_token_id = 151643, eos_token_id = new[] { 151645, 151643 }, pad_token_id = 151643 },
+        Indented);
+}
