@@ -51,7 +51,7 @@ public class PreprocessorConfigTests
         Assert.Multiple(() =>
         {
             Assert.That((image.GridH, image.GridW, image.PatchLength), Is.EqualTo((16, 16, 1536)));
-            Assert.That(image.PixelValues.Distinct(), Is.EqualTo(new[] { 1f }));
+            Assert.That(image.PixelValues.ToArray().Distinct(), Is.EqualTo(new[] { 1f }));
         });
     }
 }

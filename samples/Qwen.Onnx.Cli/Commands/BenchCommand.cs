@@ -23,6 +23,24 @@ internal static class BenchCommand
             Console.WriteLine(result.GetValue(CliOptions.Json) ? JsonSerializer.Serialize(report, CliJson.Options) : report.ToText());
             return 0;
         });
+        command.Subcommands.Add(Preprocess());
+        return command;
+    }
+
+    private static Command Preprocess()
+    {
+        Option<string> model = CliOptions.Model();
+        var image = new Option<string>("--image") { Description = "An image file.", Required = true };
+        var runs = new Option<int>("--runs") { Description = "Measured runs after one warm-up.", DefaultValueFactory = _ => 20 };
+        var command = new Command("preprocess", "Time image preprocessing alone, stage by stage (single-threaded).") { model, image, runs, CliOptions.Json };
+        command.SetAction(async (result, ct) =>
+        {
+            PreprocessReport report = await ImagePreprocessBench.RunAsync(result.GetValue(model)!, result.GetValue(image)!, Math.Max(1, result.GetValue(runs)), ct);
+            Console.WriteLine(result.GetValue(CliOptions.Json)
+                ? JsonSerializer.Serialize(report, CliJson.Options)
+                : string.Join(Environment.NewLine, report.Stages.Select(s => $"{s.Key,-20} {s.Value.Ms,9:F3} ms {s.Value.AllocatedBytes,12:N0} B")) + $"{Environment.NewLine}({report.DecodedSize} -> {report.ResizedSize}, {report.ImageTokens} image tokens)");
+            return 0;
+        });
         return command;
     }
 }

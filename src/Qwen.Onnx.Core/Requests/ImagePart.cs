@@ -26,16 +26,32 @@ public sealed class ImagePart : MediaPart
     /// <summary>
     /// Overrides the model's smallest resized area for this image (<c>min_pixels</c>); <see langword="null"/> keeps the model's.
     /// </summary>
-    public long? MinPixels { get; init; }
+    public long? MinPixels { get; private set; }
 
     /// <summary>
     /// Caps the resized area for this image (<c>max_pixels</c>), and so its image tokens (one per 28×28 pixels on
     /// Qwen2/2.5-VL); <see langword="null"/> keeps the model's.
     /// </summary>
-    public long? MaxPixels { get; init; }
+    public long? MaxPixels { get; private set; }
 
     /// <summary>Raw pixels when created with <see cref="FromPixels"/>.</summary>
     public RawPixels? Pixels { get; private init; }
+
+    /// <summary>A copy of this part with its own resize bounds (see <see cref="MinPixels"/> and <see cref="MaxPixels"/>).</summary>
+    /// <param name="minPixels">Smallest resized area, or <see langword="null"/> for the model's.</param>
+    /// <param name="maxPixels">Largest resized area, or <see langword="null"/> for the model's.</param>
+    public ImagePart WithPixelBounds(long? minPixels, long? maxPixels)
+    {
+        if (minPixels <= 0 || maxPixels <= 0 || minPixels > maxPixels)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxPixels), $"Pixel bounds must satisfy 0 < min ({minPixels}) ≤ max ({maxPixels}).");
+        }
+
+        var copy = (ImagePart)MemberwiseClone();
+        copy.MinPixels = minPixels;
+        copy.MaxPixels = maxPixels;
+        return copy;
+    }
 
     /// <summary>An image file (PNG, JPEG, WebP, GIF, BMP, TIFF).</summary>
     /// <param name="path">Path of the file.</param>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Qwen.Onnx.Runtime;
@@ -67,18 +68,19 @@ public sealed class QwenVisionEncoder : IDisposable
     {
         ArgumentNullException.ThrowIfNull(image);
         long[] grid = [image.GridT, image.GridH, image.GridW];
+        long[] shape = [image.PatchCount, image.PatchLength];
         using OrtValue pixels = _halfPrecision
-            ? OrtValue.CreateTensorValueFromMemory(ToHalf(image.PixelValues), [image.PatchCount, image.PatchLength])
-            : OrtValue.CreateTensorValueFromMemory(image.PixelValues, [image.PatchCount, image.PatchLength]);
+            ? OrtValue.CreateTensorValueFromMemory(ToHalf(image.PixelValues.Span), shape)
+            : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(image.PixelValues), shape);
         using OrtValue gridValue = OrtValue.CreateTensorValueFromMemory(grid, [1, 3]);
         var inputs = new Dictionary<string, OrtValue> { [_pixelInput] = pixels, [_gridInput] = gridValue };
         using var runOptions = new RunOptions();
         using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(runOptions, inputs, [_output]);
         OrtValue features = outputs[0];
-        long[] shape = features.GetTensorTypeAndShape().Shape;
-        if (shape.Length != 2 || shape[0] != image.TokenCount)
+        long[] featureShape = features.GetTensorTypeAndShape().Shape;
+        if (featureShape.Length != 2 || featureShape[0] != image.TokenCount)
         {
-            throw new InvalidModelException(nameof(QwenVisionEncoder), $"the vision encoder returned [{string.Join(", ", shape)}] for {image.TokenCount} image tokens; expected [{image.TokenCount}, hidden].");
+            throw new InvalidModelException(nameof(QwenVisionEncoder), $"the vision encoder returned [{string.Join(", ", featureShape)}] for {image.TokenCount} image tokens; expected [{image.TokenCount}, hidden].");
         }
 
         return features.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float16
@@ -97,7 +99,7 @@ public sealed class QwenVisionEncoder : IDisposable
     /// <inheritdoc />
     public void Dispose() => _session.Dispose();
 
-    private static Float16[] ToHalf(float[] values)
+    private static Float16[] ToHalf(ReadOnlySpan<float> values)
     {
         var half = new Float16[values.Length];
         for (int i = 0; i < values.Length; i++)

@@ -8,20 +8,19 @@ namespace Qwen.Onnx.Vision.Preprocessing;
 internal sealed class Patchifier
 {
     private readonly QwenImageProcessorOptions _options;
-    private readonly float[][] _tables;
+    private readonly float[] _tables;
 
     public Patchifier(QwenImageProcessorOptions options)
     {
         _options = options;
-        _tables = new float[3][];
+        _tables = new float[3 * 256];
         for (int c = 0; c < 3; c++)
         {
             float mean = options.ImageMean[c], std = options.ImageStd[c];
-            _tables[c] = new float[256];
             for (int v = 0; v < 256; v++)
             {
                 float rescaled = (float)(v * options.RescaleFactor);
-                _tables[c][v] = (rescaled - mean) / std;
+                _tables[(c * 256) + v] = (rescaled - mean) / std;
             }
         }
     }
@@ -30,55 +29,58 @@ internal sealed class Patchifier
     /// Writes rows in the reference order: rows run over (temporal, block row, block column, row in block, column in
     /// block); a row's columns over (channel, frame, y, x). A still image fills every frame of its temporal patch.
     /// </summary>
-    public void Write(RgbImage image, Span<float> destination)
+    public unsafe void Write(RgbImage image, Span<float> destination)
     {
         int p = _options.PatchSize, m = _options.MergeSize, frames = _options.TemporalPatchSize;
         int gridH = image.Height / p, gridW = image.Width / p;
-        int frameLength = p * p;
-        int rowLength = _options.PatchLength;
+        int frameLength = p * p, rowLength = _options.PatchLength, stride = image.Stride;
         if (destination.Length < gridH * gridW * rowLength)
         {
             throw new ArgumentException("The destination is too small for the image's patches.", nameof(destination));
         }
 
-        ReadOnlySpan<byte> pixels = image.Pixels;
-        float[] red = _tables[0], green = _tables[1], blue = _tables[2];
-        int row = 0;
-        for (int bh = 0; bh < gridH / m; bh++)
+        fixed (byte* pixels = image.Pixels)
+        fixed (float* tables = _tables, output = destination)
         {
-            for (int bw = 0; bw < gridW / m; bw++)
+            float* row = output;
+            for (int bh = 0; bh < gridH / m; bh++)
             {
-                for (int mh = 0; mh < m; mh++)
+                for (int bw = 0; bw < gridW / m; bw++)
                 {
-                    for (int mw = 0; mw < m; mw++, row++)
+                    for (int mh = 0; mh < m; mh++)
                     {
-                        Span<float> patch = destination.Slice(row * rowLength, rowLength);
-                        int y0 = ((bh * m) + mh) * p, x0 = ((bw * m) + mw) * p;
-                        Span<float> r = patch[..frameLength];
-                        Span<float> g = patch.Slice(frames * frameLength, frameLength);
-                        Span<float> b = patch.Slice(2 * frames * frameLength, frameLength);
-                        for (int py = 0; py < p; py++)
+                        for (int mw = 0; mw < m; mw++, row += rowLength)
                         {
-                            ReadOnlySpan<byte> src = pixels.Slice((((y0 + py) * image.Width) + x0) * 3, p * 3);
-                            int o = py * p;
-                            for (int px = 0, i = 0; px < p; px++, i += 3)
+                            byte* origin = pixels + ((((bh * m) + mh) * p) * stride) + ((((bw * m) + mw) * p) * 3);
+                            WriteFirstFrame(origin, stride, p, tables, row, frames * frameLength);
+                            for (int c = 0; c < 3; c++)
                             {
-                                r[o + px] = red[src[i]];
-                                g[o + px] = green[src[i + 1]];
-                                b[o + px] = blue[src[i + 2]];
-                            }
-                        }
-
-                        for (int c = 0; c < 3; c++)
-                        {
-                            Span<float> first = patch.Slice(c * frames * frameLength, frameLength);
-                            for (int t = 1; t < frames; t++)
-                            {
-                                first.CopyTo(patch.Slice(((c * frames) + t) * frameLength, frameLength));
+                                var first = new Span<float>(row + (c * frames * frameLength), frameLength);
+                                for (int t = 1; t < frames; t++)
+                                {
+                                    first.CopyTo(new Span<float>(row + (((c * frames) + t) * frameLength), frameLength));
+                                }
                             }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>The first frame of each channel of one patch: p rows of p pixels through the channel tables.</summary>
+    private static unsafe void WriteFirstFrame(byte* origin, int stride, int p, float* tables, float* row, int channelStride)
+    {
+        float* red = row, green = row + channelStride, blue = row + (2 * channelStride);
+        float* redTable = tables, greenTable = tables + 256, blueTable = tables + 512;
+        for (int py = 0; py < p; py++)
+        {
+            byte* src = origin + (py * stride);
+            for (int px = 0; px < p; px++, src += 3)
+            {
+                *red++ = redTable[src[0]];
+                *green++ = greenTable[src[1]];
+                *blue++ = blueTable[src[2]];
             }
         }
     }

@@ -1,5 +1,5 @@
-using System.Numerics;
-using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Qwen.Onnx.Vision.Preprocessing;
 
@@ -20,100 +20,167 @@ public static class PilBicubicResampler
     /// <param name="height">New height.</param>
     public static RgbImage Resize(RgbImage source, int width, int height)
     {
+        using PooledRgbImage pooled = ResizePooled(source, width, height);
+        return new RgbImage(pooled.Image.Span.ToArray(), width, height);
+    }
+
+    /// <summary>Resizes into buffers rented from the shared pool; dispose the result to return them.</summary>
+    internal static PooledRgbImage ResizePooled(RgbImage source, int width, int height)
+    {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        RgbImage horizontal = width == source.Width ? source : ResampleHorizontal(source, width);
-        return height == source.Height ? horizontal : ResampleVertical(horizontal, height);
+        if (width == source.Width)
+        {
+            return height == source.Height ? PooledRgbImage.CopyOf(source) : ResampleVertical(source, height);
+        }
+
+        PooledRgbImage horizontal = ResampleHorizontal(source, width);
+        if (height == source.Height)
+        {
+            return horizontal;
+        }
+
+        using (horizontal)
+        {
+            return ResampleVertical(horizontal.Image, height);
+        }
     }
 
-    private static RgbImage ResampleHorizontal(RgbImage source, int width)
+    /// <summary>
+    /// Each output pixel is a weighted sum of a few neighbouring input pixels; the three channels share the weights.
+    /// Pointer loops: this pass is the hot spot of image preprocessing.
+    /// </summary>
+    private static unsafe PooledRgbImage ResampleHorizontal(RgbImage source, int width)
     {
         Kernel kernel = Kernel.Create(source.Width, width);
-        var output = new byte[width * source.Height * 3];
-        for (int y = 0; y < source.Height; y++)
+        var result = PooledRgbImage.Rent(width, source.Height);
+        byte[] output = result.Image.Pixels;
+        int stride = source.Stride, size = kernel.Size;
+        fixed (byte* inBase = source.Pixels, outBase = output)
+        fixed (int* weightBase = kernel.AllWeights, firstBase = kernel.First, countBase = kernel.Counts)
         {
-            ReadOnlySpan<byte> row = source.Pixels.AsSpan(y * source.Stride, source.Stride);
-            Span<byte> outRow = output.AsSpan(y * width * 3, width * 3);
-            for (int x = 0; x < width; x++)
+            byte* inEnd = inBase + source.Length;
+            for (int y = 0; y < source.Height; y++)
             {
-                int first = kernel.First[x];
-                ReadOnlySpan<int> weights = kernel.Weights(x);
-                int r = 1 << (PrecisionBits - 1), g = r, b = r;
-                for (int k = 0, i = first * 3; k < weights.Length; k++, i += 3)
+                byte* row = inBase + ((long)y * stride);
+                byte* outPixel = outBase + ((long)y * width * 3);
+                for (int x = 0; x < width; x++, outPixel += 3)
                 {
-                    int w = weights[k];
-                    r += row[i] * w;
-                    g += row[i + 1] * w;
-                    b += row[i + 2] * w;
-                }
+                    byte* pixel = row + (firstBase[x] * 3);
+                    int* w = weightBase + (x * size);
+                    int count = countBase[x];
 
-                outRow[x * 3] = Clip(r);
-                outRow[(x * 3) + 1] = Clip(g);
-                outRow[(x * 3) + 2] = Clip(b);
+                    // The vector path reads and writes four bytes per pixel: keep it inside both buffers.
+                    if (Sse41.IsSupported && pixel + (count * 3) < inEnd && x + 1 < width)
+                    {
+                        HorizontalPixelSse41(pixel, w, count, outPixel);
+                        continue;
+                    }
+
+                    int r = 1 << (PrecisionBits - 1), g = r, b = r;
+                    for (int k = 0; k < count; k++, pixel += 3)
+                    {
+                        r += pixel[0] * w[k];
+                        g += pixel[1] * w[k];
+                        b += pixel[2] * w[k];
+                    }
+
+                    outPixel[0] = Clip(r);
+                    outPixel[1] = Clip(g);
+                    outPixel[2] = Clip(b);
+                }
             }
         }
 
-        return new RgbImage(output, width, source.Height);
+        return result;
     }
 
-    /// <summary>Each output row is a weighted sum of whole input rows with one weight per row: vectorised across the row.</summary>
-    private static RgbImage ResampleVertical(RgbImage source, int height)
+    /// <summary>One output pixel: each tap's (R, G, B, next) bytes widen to four ints, all sharing the tap's weight.</summary>
+    private static unsafe void HorizontalPixelSse41(byte* pixel, int* weights, int count, byte* output)
+    {
+        Vector128<int> sum = Vector128.Create(1 << (PrecisionBits - 1));
+        for (int k = 0; k < count; k++, pixel += 3)
+        {
+            Vector128<int> taps = Sse41.ConvertToVector128Int32(pixel);
+            sum = Sse2.Add(sum, Sse41.MultiplyLow(taps, Vector128.Create(weights[k])));
+        }
+
+        Vector128<short> words = Sse2.PackSignedSaturate(Sse2.ShiftRightArithmetic(sum, PrecisionBits), Vector128<int>.Zero);
+        *(int*)output = Sse2.ConvertToInt32(Sse2.PackUnsignedSaturate(words, Vector128<short>.Zero).AsInt32());
+    }
+
+    /// <summary>
+    /// Each output row is a weighted sum of a few whole input rows, one weight per row: vectorised across the row
+    /// where AVX2 is available, the tail and other processors in scalar code.
+    /// </summary>
+    private static PooledRgbImage ResampleVertical(RgbImage source, int height)
     {
         Kernel kernel = Kernel.Create(source.Height, height);
         int stride = source.Stride;
-        var output = new byte[stride * height];
-        var sums = new int[stride];
+        var result = PooledRgbImage.Rent(source.Width, height);
+        byte[] output = result.Image.Pixels;
         for (int y = 0; y < height; y++)
         {
-            sums.AsSpan().Fill(1 << (PrecisionBits - 1));
             int first = kernel.First[y];
             ReadOnlySpan<int> weights = kernel.Weights(y);
-            for (int k = 0; k < weights.Length; k++)
-            {
-                AccumulateRow(source.Pixels.AsSpan((first + k) * stride, stride), weights[k], sums);
-            }
-
+            ReadOnlySpan<byte> rows = source.Pixels.AsSpan(first * stride, weights.Length * stride);
             Span<byte> outRow = output.AsSpan(y * stride, stride);
-            for (int i = 0; i < stride; i++)
+            int i = Avx2.IsSupported ? VerticalChunksAvx2(rows, stride, weights, outRow) : 0;
+            for (; i < stride; i++)
             {
-                outRow[i] = Clip(sums[i]);
+                int sum = 1 << (PrecisionBits - 1);
+                for (int k = 0; k < weights.Length; k++)
+                {
+                    sum += rows[(k * stride) + i] * weights[k];
+                }
+
+                outRow[i] = Clip(sum);
             }
         }
 
-        return new RgbImage(output, source.Width, height);
+        return result;
     }
 
-    private static void AccumulateRow(ReadOnlySpan<byte> row, int weight, Span<int> sums)
+    /// <summary>
+    /// Computes 32-byte chunks of one output row with AVX2; returns how many bytes it wrote. Each tap's bytes widen
+    /// to ints and accumulate in registers; the sums are shifted, saturated to 0..255 and packed back in order.
+    /// </summary>
+    private static unsafe int VerticalChunksAvx2(ReadOnlySpan<byte> rows, int stride, ReadOnlySpan<int> weights, Span<byte> outRow)
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated && row.Length >= Vector<byte>.Count)
+        Vector256<int> bias = Vector256.Create(1 << (PrecisionBits - 1));
+        Vector256<int> order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+        fixed (byte* source = rows, destination = outRow)
+        fixed (int* w = weights)
         {
-            var w = new Vector<int>(weight);
-            Span<Vector<int>> wide = MemoryMarshal.Cast<int, Vector<int>>(sums);
-            for (; i + Vector<byte>.Count <= row.Length; i += Vector<byte>.Count)
+            for (; i + 32 <= stride; i += 32)
             {
-                Vector.Widen(new Vector<byte>(row[i..]), out Vector<ushort> lo, out Vector<ushort> hi);
-                Vector.Widen(lo, out Vector<uint> a, out Vector<uint> b);
-                Vector.Widen(hi, out Vector<uint> c, out Vector<uint> d);
-                int v = i / Vector<int>.Count;
-                wide[v] += Vector.AsVectorInt32(a) * w;
-                wide[v + 1] += Vector.AsVectorInt32(b) * w;
-                wide[v + 2] += Vector.AsVectorInt32(c) * w;
-                wide[v + 3] += Vector.AsVectorInt32(d) * w;
+                Vector256<int> a = bias, b = bias, c = bias, d = bias;
+                byte* tap = source + i;
+                for (int k = 0; k < weights.Length; k++, tap += stride)
+                {
+                    Vector256<int> weight = Vector256.Create(w[k]);
+                    a = Avx2.Add(a, Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(tap), weight));
+                    b = Avx2.Add(b, Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(tap + 8), weight));
+                    c = Avx2.Add(c, Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(tap + 16), weight));
+                    d = Avx2.Add(d, Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(tap + 24), weight));
+                }
+
+                Vector256<short> ab = Avx2.PackSignedSaturate(Avx2.ShiftRightArithmetic(a, PrecisionBits), Avx2.ShiftRightArithmetic(b, PrecisionBits));
+                Vector256<short> cd = Avx2.PackSignedSaturate(Avx2.ShiftRightArithmetic(c, PrecisionBits), Avx2.ShiftRightArithmetic(d, PrecisionBits));
+                Vector256<byte> packed = Avx2.PackUnsignedSaturate(ab, cd);
+                Avx2.PermuteVar8x32(packed.AsInt32(), order).AsByte().Store(destination + i);
             }
         }
 
-        for (; i < row.Length; i++)
-        {
-            sums[i] += row[i] * weight;
-        }
+        return i;
     }
 
     private static byte Clip(int value)
     {
         int shifted = value >> PrecisionBits;
-        return (byte)Math.Clamp(shifted, 0, 255);
+        return (uint)shifted <= 255 ? (byte)shifted : shifted < 0 ? (byte)0 : (byte)255;
     }
 
     private static double Bicubic(double x)
@@ -131,21 +198,27 @@ public static class PilBicubicResampler
     /// <summary>Pillow's precompute_coeffs + normalize_coeffs_8bpc for one axis.</summary>
     private sealed class Kernel
     {
-        private readonly int[] _weights;
-        private readonly int[] _counts;
-        private readonly int _size;
-
         private Kernel(int[] first, int[] counts, int[] weights, int size)
         {
             First = first;
-            _counts = counts;
-            _weights = weights;
-            _size = size;
+            Counts = counts;
+            AllWeights = weights;
+            Size = size;
         }
 
+        /// <summary>First input index of each output.</summary>
         public int[] First { get; }
 
-        public ReadOnlySpan<int> Weights(int output) => _weights.AsSpan(output * _size, _counts[output]);
+        /// <summary>Taps of each output.</summary>
+        public int[] Counts { get; }
+
+        /// <summary>Fixed-point weights, <see cref="Size"/> slots per output.</summary>
+        public int[] AllWeights { get; }
+
+        /// <summary>Slots per output.</summary>
+        public int Size { get; }
+
+        public ReadOnlySpan<int> Weights(int output) => AllWeights.AsSpan(output * Size, Counts[output]);
 
         public static Kernel Create(int inSize, int outSize)
         {

@@ -1,11 +1,18 @@
+using System.Buffers;
+
 namespace Qwen.Onnx.Vision.Preprocessing;
 
-/// <summary>One image as the vision encoder takes it: <c>pixel_values</c> rows and its <c>grid_thw</c>.</summary>
-public sealed class ProcessedImage
+/// <summary>
+/// One image as the vision encoder takes it: <c>pixel_values</c> rows and its <c>grid_thw</c>. The values live in
+/// a buffer rented from the shared array pool (tens of megabytes for a large image); dispose the image to return it.
+/// </summary>
+public sealed class ProcessedImage : IDisposable
 {
-    internal ProcessedImage(float[] pixelValues, int patchLength, int gridT, int gridH, int gridW, int mergeSize, int resizedHeight, int resizedWidth)
+    private float[]? _buffer;
+
+    internal ProcessedImage(float[] buffer, int patchLength, int gridT, int gridH, int gridW, int mergeSize, int resizedHeight, int resizedWidth)
     {
-        PixelValues = pixelValues;
+        _buffer = buffer;
         PatchLength = patchLength;
         GridT = gridT;
         GridH = gridH;
@@ -16,7 +23,10 @@ public sealed class ProcessedImage
     }
 
     /// <summary><c>pixel_values</c>, row-major [<see cref="PatchCount"/>, <see cref="PatchLength"/>].</summary>
-    public float[] PixelValues { get; }
+    /// <exception cref="ObjectDisposedException">The image was disposed.</exception>
+    public ReadOnlyMemory<float> PixelValues => _buffer is float[] buffer
+        ? buffer.AsMemory(0, PatchCount * PatchLength)
+        : throw new ObjectDisposedException(nameof(ProcessedImage));
 
     /// <summary>Floats per row (1176 for patch 14, 1536 for patch 16).</summary>
     public int PatchLength { get; }
@@ -56,11 +66,21 @@ public sealed class ProcessedImage
         int offset = 0;
         for (int i = 0; i < images.Count; i++)
         {
-            images[i].PixelValues.CopyTo(values, offset);
+            images[i].PixelValues.Span.CopyTo(values.AsSpan(offset));
             offset += images[i].PixelValues.Length;
             (grid[i * 3], grid[(i * 3) + 1], grid[(i * 3) + 2]) = (images[i].GridT, images[i].GridH, images[i].GridW);
         }
 
         return (values, grid);
+    }
+
+    /// <summary>Returns the pixel buffer to the pool; <see cref="PixelValues"/> is unusable afterwards.</summary>
+    public void Dispose()
+    {
+        float[]? buffer = Interlocked.Exchange(ref _buffer, null);
+        if (buffer is not null)
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Qwen.Onnx.Vision.Loading;
 
 namespace Qwen.Onnx.Vision.Preprocessing;
@@ -45,7 +46,8 @@ public sealed class QwenImageProcessor
     public ProcessedImage Process(RgbImage image, long? minPixels = null, long? maxPixels = null)
     {
         (int height, int width) = ResizedSize(image, minPixels, maxPixels);
-        return ToPixelValues(PilBicubicResampler.Resize(image, width, height));
+        using PooledRgbImage resized = PilBicubicResampler.ResizePooled(image, width, height);
+        return ToPixelValues(resized.Image);
     }
 
     /// <summary>The smart_resize size of an image under this processor's (or the given) pixel bounds.</summary>
@@ -77,7 +79,7 @@ public sealed class QwenImageProcessor
         }
 
         int gridH = resized.Height / Options.PatchSize, gridW = resized.Width / Options.PatchSize;
-        var values = new float[gridH * gridW * Options.PatchLength];
+        float[] values = ArrayPool<float>.Shared.Rent(gridH * gridW * Options.PatchLength);
         _patchifier.Write(resized, values);
         return new ProcessedImage(values, Options.PatchLength, 1, gridH, gridW, Options.MergeSize, resized.Height, resized.Width);
     }

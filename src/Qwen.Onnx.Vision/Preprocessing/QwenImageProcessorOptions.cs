@@ -52,6 +52,31 @@ public sealed record QwenImageProcessorOptions
     public int PatchLength => 3 * TemporalPatchSize * PatchSize * PatchSize;
 
     /// <summary>
+    /// The parameters of a model folder: the family's defaults by <c>config.json</c>'s <c>model_type</c>
+    /// (qwen3_vl → <see cref="Qwen3Vl"/>, else <see cref="Qwen2Vl"/>), overridden by <c>preprocessor_config.json</c>.
+    /// </summary>
+    /// <param name="modelFolder">The model folder.</param>
+    /// <exception cref="InvalidModelException">The folder has no preprocessor_config.json or it is malformed.</exception>
+    public static QwenImageProcessorOptions FromModelFolder(string modelFolder)
+    {
+        string path = Path.Combine(modelFolder, "preprocessor_config.json");
+        if (!File.Exists(path))
+        {
+            throw new InvalidModelException(modelFolder, "preprocessor_config.json is missing. Copy it from the original Hugging Face model.");
+        }
+
+        QwenImageProcessorOptions defaults = Models.ModelFolder.Inspect(modelFolder).ModelType.StartsWith("qwen3", StringComparison.Ordinal) ? Qwen3Vl : Qwen2Vl;
+        try
+        {
+            return FromFile(path, defaults);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidModelException(modelFolder, $"preprocessor_config.json is malformed ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>
     /// Reads <c>preprocessor_config.json</c>. Top-level <c>min_pixels</c>/<c>max_pixels</c> win over
     /// <c>size.shortest_edge</c>/<c>size.longest_edge</c>, as in the reference; missing keys keep the defaults of
     /// <paramref name="defaults"/>.
