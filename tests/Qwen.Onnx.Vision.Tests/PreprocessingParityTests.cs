@@ -110,6 +110,41 @@ public class PreprocessingParityTests
         Assert.That(image.PatchCount, Is.EqualTo(64));
     }
 
+    /// <summary>
+    /// Large outputs take the vectorised, cache-bypassing path; every value must still equal the per-channel
+    /// reference arithmetic at the place the index formula gives.
+    /// </summary>
+    [TestCase(1036, 728)]
+    [TestCase(56, 28)]
+    public void EveryPathWritesTheReferenceValues(int width, int height)
+    {
+        var random = new Random(7);
+        byte[] pixels = new byte[width * height * 3];
+        random.NextBytes(pixels);
+        var options = QwenImageProcessorOptions.Qwen2Vl;
+        using ProcessedImage image = new QwenImageProcessor(options).ToPixelValues(new RgbImage(pixels, width, height));
+        ReadOnlySpan<float> values = image.PixelValues.Span;
+        const int p = 14, m = 2;
+        int blocksW = width / p / m;
+        for (int row = 0; row < image.PatchCount; row++)
+        {
+            int block = row / (m * m), inBlock = row % (m * m);
+            int py0 = ((((block / blocksW) * m) + (inBlock / m)) * p), px0 = ((((block % blocksW) * m) + (inBlock % m)) * p);
+            for (int col = 0; col < image.PatchLength; col++)
+            {
+                int c = col / (2 * p * p), y = py0 + (col % (p * p) / p), x = px0 + (col % p);
+                byte raw = pixels[(((y * width) + x) * 3) + c];
+                float expected = ((float)(raw * options.RescaleFactor) - options.ImageMean[c]) / options.ImageStd[c];
+                if (values[(row * image.PatchLength) + col] != expected)
+                {
+                    Assert.Fail($"row {row} col {col}: {values[(row * image.PatchLength) + col]} instead of {expected}");
+                }
+            }
+        }
+
+        Assert.That(image.PatchCount * image.PatchLength * sizeof(float), width > 500 ? Is.GreaterThan(8 << 20) : Is.LessThan(8 << 20));
+    }
+
     [Test]
     public void SeveralImagesConcatenateInPromptOrder()
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -51,6 +52,7 @@ public static class PilBicubicResampler
     /// Each output pixel is a weighted sum of a few neighbouring input pixels; the three channels share the weights.
     /// Pointer loops: this pass is the hot spot of image preprocessing.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe PooledRgbImage ResampleHorizontal(RgbImage source, int width)
     {
         Kernel kernel = Kernel.Create(source.Width, width);
@@ -97,6 +99,7 @@ public static class PilBicubicResampler
     }
 
     /// <summary>One output pixel: each tap's (R, G, B, next) bytes widen to four ints, all sharing the tap's weight.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void HorizontalPixelSse41(byte* pixel, int* weights, int count, byte* output)
     {
         Vector128<int> sum = Vector128.Create(1 << (PrecisionBits - 1));
@@ -114,6 +117,7 @@ public static class PilBicubicResampler
     /// Each output row is a weighted sum of a few whole input rows, one weight per row: vectorised across the row
     /// where AVX2 is available, the tail and other processors in scalar code.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static PooledRgbImage ResampleVertical(RgbImage source, int height)
     {
         Kernel kernel = Kernel.Create(source.Height, height);
@@ -146,6 +150,7 @@ public static class PilBicubicResampler
     /// Computes 32-byte chunks of one output row with AVX2; returns how many bytes it wrote. Each tap's bytes widen
     /// to ints and accumulate in registers; the sums are shifted, saturated to 0..255 and packed back in order.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe int VerticalChunksAvx2(ReadOnlySpan<byte> rows, int stride, ReadOnlySpan<int> weights, Span<byte> outRow)
     {
         int i = 0;
