@@ -17,10 +17,13 @@ internal sealed class Patchifier
     private readonly float[] _tables;
     private readonly Vector256<float>[] _means;
     private readonly Vector256<float>[] _stds;
+    private readonly float _divisor;
+    private readonly bool _floatDivisionIsExact = true;
 
     public Patchifier(QwenImageProcessorOptions options)
     {
         _options = options;
+        _divisor = (float)Math.Round(1 / options.RescaleFactor);
         _means = [.. options.ImageMean.Select(Vector256.Create)];
         _stds = [.. options.ImageStd.Select(Vector256.Create)];
         _tables = new float[3 * 256];
@@ -31,6 +34,7 @@ internal sealed class Patchifier
             {
                 float rescaled = (float)(v * options.RescaleFactor);
                 _tables[(c * 256) + v] = (rescaled - mean) / std;
+                _floatDivisionIsExact &= v / _divisor == rescaled;
             }
         }
     }
@@ -50,7 +54,7 @@ internal sealed class Patchifier
             throw new ArgumentException("The destination is too small for the image's patches.", nameof(destination));
         }
 
-        bool vectorised = Avx2.IsSupported && p >= 8 && frames == 2;
+        bool vectorised = Avx2.IsSupported && _floatDivisionIsExact && p >= 8 && frames == 2;
 
         // Outputs larger than the cache are built row by row in L1 and streamed out past the cache; otherwise
         // tens of megabytes of pixel_values would first be read into the cache only to be overwritten.
@@ -127,14 +131,14 @@ internal sealed class Patchifier
 
     /// <summary>
     /// Both frames of a still image's temporal patch with AVX2. Eight pixels at a time: shuffles pick one channel's
-    /// bytes out of the interleaved RGB; they are rescaled in double and normalised in float exactly as the scalar
-    /// tables were computed, then stored into both frames. A row of p pixels is covered by vectors at 0, 8, ... and one
+    /// bytes out of the interleaved RGB; they are rescaled by a float division that the constructor proved equal to the
+    /// reference's double rescale for all 256 values, normalised in float, and stored into both frames. A row of p pixels is covered by vectors at 0, 8, ... and one
     /// ending exactly at p (overlaps rewrite the same values); reads stay within the patch's 3·p bytes of each row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void WriteBothFramesAvx2(byte* origin, int stride, int p, float* row, int frameLength)
     {
-        Vector256<double> rescale = Vector256.Create(_options.RescaleFactor);
+        Vector256<float> divisor = Vector256.Create(_divisor);
         for (int py = 0; py < p; py++)
         {
             byte* src = origin + (py * stride);
@@ -147,11 +151,9 @@ internal sealed class Patchifier
                 Vector128<byte> high = Vector128.Load(pixel + 8);
                 for (int c = 0; c < 3; c++)
                 {
-                    Vector128<int> ints = Sse41.ConvertToVector128Int32(Sse2.Or(Ssse3.Shuffle(low, LowMasks[c]), Ssse3.Shuffle(high, HighMasks[c])));
-                    Vector128<int> upper = Sse41.ConvertToVector128Int32(Sse2.ShiftRightLogical128BitLane(Sse2.Or(Ssse3.Shuffle(low, LowMasks[c]), Ssse3.Shuffle(high, HighMasks[c])), 4));
-                    Vector128<float> first = Avx.ConvertToVector128Single(Avx.Multiply(Avx.ConvertToVector256Double(ints), rescale));
-                    Vector128<float> second = Avx.ConvertToVector128Single(Avx.Multiply(Avx.ConvertToVector256Double(upper), rescale));
-                    Vector256<float> values = Avx.Divide(Avx.Subtract(Vector256.Create(first, second), _means[c]), _stds[c]);
+                    Vector128<byte> bytes = Sse2.Or(Ssse3.Shuffle(low, LowMasks[c]), Ssse3.Shuffle(high, HighMasks[c]));
+                    Vector256<float> rescaled = Avx.Divide(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(bytes)), divisor);
+                    Vector256<float> values = Avx.Divide(Avx.Subtract(rescaled, _means[c]), _stds[c]);
                     float* channel = rowOut + (c * 2 * frameLength) + at;
                     values.Store(channel);
                     values.Store(channel + frameLength);

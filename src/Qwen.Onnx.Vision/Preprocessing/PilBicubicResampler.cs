@@ -59,27 +59,45 @@ public static class PilBicubicResampler
         var result = PooledRgbImage.Rent(width, source.Height);
         byte[] output = result.Image.Pixels;
         int stride = source.Stride, size = kernel.Size;
+        int[] pairWeights = Avx2.IsSupported ? kernel.PairWeights() : [];
         fixed (byte* inBase = source.Pixels, outBase = output)
-        fixed (int* weightBase = kernel.AllWeights, firstBase = kernel.First, countBase = kernel.Counts)
+        fixed (int* weightBase = kernel.AllWeights, firstBase = kernel.First, countBase = kernel.Counts, pairBase = pairWeights)
         {
             byte* inEnd = inBase + source.Length;
             for (int y = 0; y < source.Height; y++)
             {
                 byte* row = inBase + ((long)y * stride);
                 byte* outPixel = outBase + ((long)y * width * 3);
-                for (int x = 0; x < width; x++, outPixel += 3)
+                int x = 0;
+                if (Avx2.IsSupported)
+                {
+                    // Two output pixels per 256-bit vector; the last pixel of a row (and any pair whose reads would
+                    // pass the image's end) takes the path below.
+                    for (; x + 2 < width; x += 2, outPixel += 6)
+                    {
+                        byte* a = row + (firstBase[x] * 3), b = row + (firstBase[x + 1] * 3);
+                        int count = Math.Max(countBase[x], countBase[x + 1]);
+                        if (b + (count * 3) + 5 > inEnd || a + (count * 3) + 5 > inEnd)
+                        {
+                            break;
+                        }
+
+                        if (b == a + 3)
+                        {
+                            HorizontalAdjacentPairAvx2(a, pairBase + (x / 2 * size * 8), count, outPixel);
+                        }
+                        else
+                        {
+                            HorizontalPairAvx2(a, b, pairBase + (x / 2 * size * 8), count, outPixel);
+                        }
+                    }
+                }
+
+                for (; x < width; x++, outPixel += 3)
                 {
                     byte* pixel = row + (firstBase[x] * 3);
                     int* w = weightBase + (x * size);
                     int count = countBase[x];
-
-                    // The vector path reads and writes four bytes per pixel: keep it inside both buffers.
-                    if (Sse41.IsSupported && pixel + (count * 3) < inEnd && x + 1 < width)
-                    {
-                        HorizontalPixelSse41(pixel, w, count, outPixel);
-                        continue;
-                    }
-
                     int r = 1 << (PrecisionBits - 1), g = r, b = r;
                     for (int k = 0; k < count; k++, pixel += 3)
                     {
@@ -98,19 +116,50 @@ public static class PilBicubicResampler
         return result;
     }
 
-    /// <summary>One output pixel: each tap's (R, G, B, next) bytes widen to four ints, all sharing the tap's weight.</summary>
+    /// <summary>
+    /// <see cref="HorizontalPairAvx2"/> for the common case where the second pixel's taps start one input pixel after
+    /// the first's (scales near 1): one 8-byte load per tap, shuffled into both pixels' (R, G, B, next) bytes.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void HorizontalPixelSse41(byte* pixel, int* weights, int count, byte* output)
+    private static unsafe void HorizontalAdjacentPairAvx2(byte* first, int* pairWeights, int count, byte* output)
     {
-        Vector128<int> sum = Vector128.Create(1 << (PrecisionBits - 1));
-        for (int k = 0; k < count; k++, pixel += 3)
+        Vector128<byte> spread = Vector128.Create((byte)0, 1, 2, 3, 3, 4, 5, 6, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80);
+        Vector256<int> sum = Vector256.Create(1 << (PrecisionBits - 1));
+        for (int k = 0; k < count; k++, first += 3)
         {
-            Vector128<int> taps = Sse41.ConvertToVector128Int32(pixel);
-            sum = Sse2.Add(sum, Sse41.MultiplyLow(taps, Vector128.Create(weights[k])));
+            Vector128<byte> bytes = Ssse3.Shuffle(Vector128.CreateScalarUnsafe(*(long*)first).AsByte(), spread);
+            sum = Avx2.Add(sum, Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(bytes), Vector256.Load(pairWeights + (k * 8))));
         }
 
-        Vector128<short> words = Sse2.PackSignedSaturate(Sse2.ShiftRightArithmetic(sum, PrecisionBits), Vector128<int>.Zero);
-        *(int*)output = Sse2.ConvertToInt32(Sse2.PackUnsignedSaturate(words, Vector128<short>.Zero).AsInt32());
+        StorePair(sum, output);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StorePair(Vector256<int> sum, byte* output)
+    {
+        Vector256<short> words = Avx2.PackSignedSaturate(Avx2.ShiftRightArithmetic(sum, PrecisionBits), Vector256<int>.Zero);
+        Vector256<byte> packed = Avx2.PackUnsignedSaturate(words, Vector256<short>.Zero);
+        *(int*)output = packed.AsInt32().GetElement(0);
+        *(int*)(output + 3) = packed.AsInt32().GetElement(4);
+    }
+
+    /// <summary>
+    /// Two neighbouring output pixels: each tap's (R, G, B, next) bytes of both pixels widen to eight ints, the low
+    /// four weighted by the first pixel's tap weight and the high four by the second's (see
+    /// <see cref="Kernel.PairWeights"/>). A tap past a pixel's own count has weight zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void HorizontalPairAvx2(byte* first, byte* second, int* pairWeights, int count, byte* output)
+    {
+        Vector256<int> sum = Vector256.Create(1 << (PrecisionBits - 1));
+        for (int k = 0; k < count; k++, first += 3, second += 3)
+        {
+            Vector128<int> bytes = Sse2.UnpackLow(Vector128.CreateScalarUnsafe(*(int*)first), Vector128.CreateScalarUnsafe(*(int*)second));
+            Vector256<int> taps = Avx2.ConvertToVector256Int32(bytes.AsByte());
+            sum = Avx2.Add(sum, Avx2.MultiplyLow(taps, Vector256.Load(pairWeights + (k * 8))));
+        }
+
+        StorePair(sum, output);
     }
 
     /// <summary>
@@ -224,6 +273,25 @@ public static class PilBicubicResampler
         public int Size { get; }
 
         public ReadOnlySpan<int> Weights(int output) => AllWeights.AsSpan(output * Size, Counts[output]);
+
+        /// <summary>
+        /// For each pair of outputs (2i, 2i+1) and each tap slot: the first output's weight four times, then the
+        /// second's four times, ready to multiply a pair of widened RGB pixels. Unused slots are zero.
+        /// </summary>
+        public int[] PairWeights()
+        {
+            int pairs = (First.Length + 1) / 2;
+            var pairWeights = new int[pairs * Size * 8];
+            for (int x = 0; x < First.Length; x++)
+            {
+                for (int k = 0; k < Size; k++)
+                {
+                    pairWeights.AsSpan((((x / 2 * Size) + k) * 8) + (x % 2 * 4), 4).Fill(AllWeights[(x * Size) + k]);
+                }
+            }
+
+            return pairWeights;
+        }
 
         public static Kernel Create(int inSize, int outSize)
         {
