@@ -43,15 +43,33 @@ internal sealed class Patchifier
     /// Writes rows in the reference order: rows run over (temporal, block row, block column, row in block, column in
     /// block); a row's columns over (channel, frame, y, x). A still image fills every frame of its temporal patch.
     /// </summary>
+    public void Write(RgbImage image, Span<float> destination)
+    {
+        int band = _options.PatchSize * _options.MergeSize;
+        for (int blockRow = 0; blockRow < image.Height / band; blockRow++)
+        {
+            WriteBlockRow(image.Pixels.AsSpan(blockRow * band * image.Stride, band * image.Stride), image.Width, image.Height, blockRow, destination);
+        }
+    }
+
+    /// <summary>
+    /// Writes the pixel_values rows of one block row (patch × merge image rows, given as <paramref name="band"/>), so a
+    /// caller can resize a band and patchify it while it is still in cache.
+    /// </summary>
+    /// <param name="band">The image rows of the block row.</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="height">Image height (the whole image's, to size the output).</param>
+    /// <param name="blockRow">Which block row.</param>
+    /// <param name="destination">The whole pixel_values buffer.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public unsafe void Write(RgbImage image, Span<float> destination)
+    public unsafe void WriteBlockRow(ReadOnlySpan<byte> band, int width, int height, int blockRow, Span<float> destination)
     {
         int p = _options.PatchSize, m = _options.MergeSize, frames = _options.TemporalPatchSize;
-        int gridH = image.Height / p, gridW = image.Width / p;
-        int frameLength = p * p, rowLength = _options.PatchLength, stride = image.Stride;
-        if (destination.Length < gridH * gridW * rowLength)
+        int gridH = height / p, gridW = width / p;
+        int frameLength = p * p, rowLength = _options.PatchLength, stride = width * 3;
+        if (destination.Length < gridH * gridW * rowLength || band.Length < p * m * stride)
         {
-            throw new ArgumentException("The destination is too small for the image's patches.", nameof(destination));
+            throw new ArgumentException("The destination or band is too small for the image's patches.", nameof(destination));
         }
 
         bool vectorised = Avx2.IsSupported && _floatDivisionIsExact && p >= 8 && frames == 2;
@@ -60,40 +78,37 @@ internal sealed class Patchifier
         // tens of megabytes of pixel_values would first be read into the cache only to be overwritten.
         bool streamed = vectorised && (long)gridH * gridW * rowLength * sizeof(float) > StreamingThresholdBytes;
         float* scratch = stackalloc float[streamed ? rowLength : 0];
-        fixed (byte* pixels = image.Pixels)
+        fixed (byte* pixels = band)
         fixed (float* tables = _tables, output = destination)
         {
-            float* row = output;
-            for (int bh = 0; bh < gridH / m; bh++)
+            float* row = output + ((long)blockRow * (gridW / m) * m * m * rowLength);
+            for (int bw = 0; bw < gridW / m; bw++)
             {
-                for (int bw = 0; bw < gridW / m; bw++)
+                for (int mh = 0; mh < m; mh++)
                 {
-                    for (int mh = 0; mh < m; mh++)
+                    for (int mw = 0; mw < m; mw++, row += rowLength)
                     {
-                        for (int mw = 0; mw < m; mw++, row += rowLength)
+                        byte* origin = pixels + ((mh * p) * stride) + ((((bw * m) + mw) * p) * 3);
+                        if (streamed)
                         {
-                            byte* origin = pixels + ((((bh * m) + mh) * p) * stride) + ((((bw * m) + mw) * p) * 3);
-                            if (streamed)
-                            {
-                                WriteBothFramesAvx2(origin, stride, p, scratch, frameLength);
-                                StreamRow(scratch, row, rowLength);
-                                continue;
-                            }
+                            WriteBothFramesAvx2(origin, stride, p, scratch, frameLength);
+                            StreamRow(scratch, row, rowLength);
+                            continue;
+                        }
 
-                            if (vectorised)
-                            {
-                                WriteBothFramesAvx2(origin, stride, p, row, frameLength);
-                                continue;
-                            }
+                        if (vectorised)
+                        {
+                            WriteBothFramesAvx2(origin, stride, p, row, frameLength);
+                            continue;
+                        }
 
-                            WriteFirstFrame(origin, stride, p, tables, row, frames * frameLength);
-                            for (int c = 0; c < 3; c++)
+                        WriteFirstFrame(origin, stride, p, tables, row, frames * frameLength);
+                        for (int c = 0; c < 3; c++)
+                        {
+                            var first = new Span<float>(row + (c * frames * frameLength), frameLength);
+                            for (int t = 1; t < frames; t++)
                             {
-                                var first = new Span<float>(row + (c * frames * frameLength), frameLength);
-                                for (int t = 1; t < frames; t++)
-                                {
-                                    first.CopyTo(new Span<float>(row + (((c * frames) + t) * frameLength), frameLength));
-                                }
+                                first.CopyTo(new Span<float>(row + (((c * frames) + t) * frameLength), frameLength));
                             }
                         }
                     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -21,74 +22,128 @@ public static class PilBicubicResampler
     /// <param name="height">New height.</param>
     public static RgbImage Resize(RgbImage source, int width, int height)
     {
-        using PooledRgbImage pooled = ResizePooled(source, width, height);
-        return new RgbImage(pooled.Image.Span.ToArray(), width, height);
+        using var plan = new ResizePlan(source, width, height);
+        var pixels = new byte[width * height * 3];
+        plan.WriteRows(0, height, pixels);
+        return new RgbImage(pixels, width, height);
     }
 
-    /// <summary>Resizes into buffers rented from the shared pool; dispose the result to return them.</summary>
-    internal static PooledRgbImage ResizePooled(RgbImage source, int width, int height)
+    /// <summary>
+    /// A resize computed band by band: <see cref="WriteRows"/> produces any range of output rows, running the
+    /// horizontal pass only on the input rows that band needs, so a caller can consume each band while it is in cache
+    /// (and the computing overlaps the caller's memory traffic). Rows at band edges are computed twice; the result is
+    /// identical to resizing the whole image at once.
+    /// </summary>
+    internal sealed class ResizePlan : IDisposable
     {
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        if (width == source.Width)
+        private readonly RgbImage _source;
+        private readonly int _width;
+        private readonly Kernel? _horizontal;
+        private readonly int[] _pairWeights;
+        private readonly Kernel? _vertical;
+        private byte[] _rows = [];
+
+        public ResizePlan(RgbImage source, int width, int height)
         {
-            return height == source.Height ? PooledRgbImage.CopyOf(source) : ResampleVertical(source, height);
+            ArgumentNullException.ThrowIfNull(source);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+            _source = source;
+            _width = width;
+            _horizontal = width == source.Width ? null : Kernel.Create(source.Width, width);
+            _pairWeights = _horizontal is not null && Avx2.IsSupported ? _horizontal.PairWeights() : [];
+            _vertical = height == source.Height ? null : Kernel.Create(source.Height, height);
         }
 
-        PooledRgbImage horizontal = ResampleHorizontal(source, width);
-        if (height == source.Height)
+        /// <summary>Writes output rows [first, first + count) to the start of <paramref name="destination"/>.</summary>
+        public void WriteRows(int first, int count, Span<byte> destination)
         {
-            return horizontal;
+            int sourceFirst = _vertical?.First[first] ?? first;
+            int sourceEnd = first + count;
+            if (_vertical is not null)
+            {
+                sourceEnd = 0;
+                for (int y = first; y < first + count; y++)
+                {
+                    sourceEnd = Math.Max(sourceEnd, _vertical.First[y] + _vertical.Counts[y]);
+                }
+            }
+
+            int stride = _width * 3;
+            ReadOnlySpan<byte> rows;
+            if (_horizontal is null)
+            {
+                rows = _source.Pixels.AsSpan(sourceFirst * stride, (sourceEnd - sourceFirst) * stride);
+            }
+            else
+            {
+                int needed = (sourceEnd - sourceFirst) * stride;
+                if (_rows.Length < needed)
+                {
+                    ArrayPool<byte>.Shared.Return(_rows);
+                    _rows = ArrayPool<byte>.Shared.Rent(needed);
+                }
+
+                HorizontalRows(_source, _horizontal, _pairWeights, sourceFirst, sourceEnd - sourceFirst, _rows);
+                rows = _rows.AsSpan(0, needed);
+            }
+
+            if (_vertical is null)
+            {
+                rows[..(count * stride)].CopyTo(destination);
+                return;
+            }
+
+            VerticalRows(rows, sourceFirst, stride, _vertical, first, count, destination);
         }
 
-        using (horizontal)
+        public void Dispose()
         {
-            return ResampleVertical(horizontal.Image, height);
+            if (_rows.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_rows);
+                _rows = [];
+            }
         }
     }
 
     /// <summary>
-    /// Each output pixel is a weighted sum of a few neighbouring input pixels; the three channels share the weights.
-    /// Pointer loops: this pass is the hot spot of image preprocessing.
+    /// The horizontal pass over input rows [first, first + count), written to the start of the destination. Each
+    /// output pixel is a weighted sum of a few neighbouring input pixels; the three channels share the weights.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe PooledRgbImage ResampleHorizontal(RgbImage source, int width)
+    private static unsafe void HorizontalRows(RgbImage source, Kernel kernel, int[] pairWeights, int first, int count, Span<byte> destination)
     {
-        Kernel kernel = Kernel.Create(source.Width, width);
-        var result = PooledRgbImage.Rent(width, source.Height);
-        byte[] output = result.Image.Pixels;
-        int stride = source.Stride, size = kernel.Size;
-        int[] pairWeights = Avx2.IsSupported ? kernel.PairWeights() : [];
-        fixed (byte* inBase = source.Pixels, outBase = output)
+        int width = kernel.First.Length, stride = source.Stride, size = kernel.Size;
+        fixed (byte* inBase = source.Pixels, outBase = destination)
         fixed (int* weightBase = kernel.AllWeights, firstBase = kernel.First, countBase = kernel.Counts, pairBase = pairWeights)
         {
             byte* inEnd = inBase + source.Length;
-            for (int y = 0; y < source.Height; y++)
+            for (int y = 0; y < count; y++)
             {
-                byte* row = inBase + ((long)y * stride);
+                byte* row = inBase + ((long)(first + y) * stride);
                 byte* outPixel = outBase + ((long)y * width * 3);
                 int x = 0;
                 if (Avx2.IsSupported)
                 {
                     // Two output pixels per 256-bit vector; the last pixel of a row (and any pair whose reads would
-                    // pass the image's end) takes the path below.
+                    // pass the image's end) takes the scalar path below.
                     for (; x + 2 < width; x += 2, outPixel += 6)
                     {
                         byte* a = row + (firstBase[x] * 3), b = row + (firstBase[x + 1] * 3);
-                        int count = Math.Max(countBase[x], countBase[x + 1]);
-                        if (b + (count * 3) + 5 > inEnd || a + (count * 3) + 5 > inEnd)
+                        int taps = Math.Max(countBase[x], countBase[x + 1]);
+                        if (b + (taps * 3) + 5 > inEnd || a + (taps * 3) + 5 > inEnd)
                         {
                             break;
                         }
 
                         if (b == a + 3)
                         {
-                            HorizontalAdjacentPairAvx2(a, pairBase + (x / 2 * size * 8), count, outPixel);
+                            HorizontalAdjacentPairAvx2(a, pairBase + (x / 2 * size * 8), taps, outPixel);
                         }
                         else
                         {
-                            HorizontalPairAvx2(a, b, pairBase + (x / 2 * size * 8), count, outPixel);
+                            HorizontalPairAvx2(a, b, pairBase + (x / 2 * size * 8), taps, outPixel);
                         }
                     }
                 }
@@ -97,9 +152,8 @@ public static class PilBicubicResampler
                 {
                     byte* pixel = row + (firstBase[x] * 3);
                     int* w = weightBase + (x * size);
-                    int count = countBase[x];
                     int r = 1 << (PrecisionBits - 1), g = r, b = r;
-                    for (int k = 0; k < count; k++, pixel += 3)
+                    for (int k = 0; k < countBase[x]; k++, pixel += 3)
                     {
                         r += pixel[0] * w[k];
                         g += pixel[1] * w[k];
@@ -112,8 +166,33 @@ public static class PilBicubicResampler
                 }
             }
         }
+    }
 
-        return result;
+    /// <summary>
+    /// The vertical pass for output rows [first, first + count), from <paramref name="rows"/> (input rows starting at
+    /// <paramref name="rowsFirst"/>). Each output row is a weighted sum of a few whole input rows, one weight per row:
+    /// vectorised across the row with AVX2, the tail and other processors in scalar code.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void VerticalRows(ReadOnlySpan<byte> rows, int rowsFirst, int stride, Kernel kernel, int first, int count, Span<byte> destination)
+    {
+        for (int y = first; y < first + count; y++)
+        {
+            ReadOnlySpan<int> weights = kernel.Weights(y);
+            ReadOnlySpan<byte> taps = rows.Slice((kernel.First[y] - rowsFirst) * stride, weights.Length * stride);
+            Span<byte> outRow = destination.Slice((y - first) * stride, stride);
+            int i = Avx2.IsSupported ? VerticalChunksAvx2(taps, stride, weights, outRow) : 0;
+            for (; i < stride; i++)
+            {
+                int sum = 1 << (PrecisionBits - 1);
+                for (int k = 0; k < weights.Length; k++)
+                {
+                    sum += taps[(k * stride) + i] * weights[k];
+                }
+
+                outRow[i] = Clip(sum);
+            }
+        }
     }
 
     /// <summary>
@@ -160,39 +239,6 @@ public static class PilBicubicResampler
         }
 
         StorePair(sum, output);
-    }
-
-    /// <summary>
-    /// Each output row is a weighted sum of a few whole input rows, one weight per row: vectorised across the row
-    /// where AVX2 is available, the tail and other processors in scalar code.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static PooledRgbImage ResampleVertical(RgbImage source, int height)
-    {
-        Kernel kernel = Kernel.Create(source.Height, height);
-        int stride = source.Stride;
-        var result = PooledRgbImage.Rent(source.Width, height);
-        byte[] output = result.Image.Pixels;
-        for (int y = 0; y < height; y++)
-        {
-            int first = kernel.First[y];
-            ReadOnlySpan<int> weights = kernel.Weights(y);
-            ReadOnlySpan<byte> rows = source.Pixels.AsSpan(first * stride, weights.Length * stride);
-            Span<byte> outRow = output.AsSpan(y * stride, stride);
-            int i = Avx2.IsSupported ? VerticalChunksAvx2(rows, stride, weights, outRow) : 0;
-            for (; i < stride; i++)
-            {
-                int sum = 1 << (PrecisionBits - 1);
-                for (int k = 0; k < weights.Length; k++)
-                {
-                    sum += rows[(k * stride) + i] * weights[k];
-                }
-
-                outRow[i] = Clip(sum);
-            }
-        }
-
-        return result;
     }
 
     /// <summary>

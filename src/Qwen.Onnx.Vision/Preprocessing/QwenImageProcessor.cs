@@ -46,8 +46,26 @@ public sealed class QwenImageProcessor
     public ProcessedImage Process(RgbImage image, long? minPixels = null, long? maxPixels = null)
     {
         (int height, int width) = ResizedSize(image, minPixels, maxPixels);
-        using PooledRgbImage resized = PilBicubicResampler.ResizePooled(image, width, height);
-        return ToPixelValues(resized.Image);
+
+        // Resize one block row (patch × merge image rows) at a time and patchify it while it is in cache.
+        using var resize = new PilBicubicResampler.ResizePlan(image, width, height);
+        int bandRows = Options.PatchSize * Options.MergeSize;
+        byte[] band = ArrayPool<byte>.Shared.Rent(bandRows * width * 3);
+        float[] values = ArrayPool<float>.Shared.Rent(height / Options.PatchSize * (width / Options.PatchSize) * Options.PatchLength);
+        try
+        {
+            for (int blockRow = 0; blockRow < height / bandRows; blockRow++)
+            {
+                resize.WriteRows(blockRow * bandRows, bandRows, band);
+                _patchifier.WriteBlockRow(band, width, height, blockRow, values);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(band);
+        }
+
+        return new ProcessedImage(values, Options.PatchLength, 1, height / Options.PatchSize, width / Options.PatchSize, Options.MergeSize, height, width);
     }
 
     /// <summary>The smart_resize size of an image under this processor's (or the given) pixel bounds.</summary>
