@@ -6,7 +6,7 @@ namespace Qwen.Onnx.Cli.Benchmarks;
 
 /// <summary>
 /// The image pipeline stage by stage (decode, resize, normalise + patchify) and as the processor runs it after decoding
-/// (pooled buffers, no copy between stages): medians and allocated bytes.
+/// (band by band, pooled buffers): medians and allocated bytes, single-threaded.
 /// </summary>
 internal static class ImagePreprocessBench
 {
@@ -14,30 +14,20 @@ internal static class ImagePreprocessBench
     {
         var processor = new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(modelFolder));
         ImagePart part = ImagePart.FromFile(imagePath);
+        // Each stage runs in its own loop (one warm-up run, then the measured runs) on the same input.
+        RgbImage decoded = await ImageDecoding.DecodeAsync(part, processor.LoadOptions, cancellationToken);
         var decode = new List<Stage>();
-        var resize = new List<Stage>();
-        var patchify = new List<Stage>();
-        var afterDecode = new List<Stage>();
-        RgbImage? decoded = null;
-        ProcessedImage? processed = null;
-        for (int run = -1; run < runs; run++)
+        for (int run = 0; run < runs; run++)
         {
-            Stage d = await MeasureAsync(async () => decoded = await ImageDecoding.DecodeAsync(part, processor.LoadOptions, cancellationToken));
-            (int height, int width) = processor.ResizedSize(decoded!);
-            RgbImage? resized = null;
-            Stage r = Measure(() => resized = PilBicubicResampler.Resize(decoded!, width, height));
-            Stage p = Measure(() => processor.ToPixelValues(resized!).Dispose());
-            processed?.Dispose();
-            Stage all = Measure(() => processed = processor.Process(decoded!));
-            if (run >= 0)
-            {
-                decode.Add(d);
-                resize.Add(r);
-                patchify.Add(p);
-                afterDecode.Add(all);
-            }
+            decode.Add(await MeasureAsync(async () => decoded = await ImageDecoding.DecodeAsync(part, processor.LoadOptions, cancellationToken)));
         }
 
+        (int height, int width) = processor.ResizedSize(decoded);
+        RgbImage resized = PilBicubicResampler.Resize(decoded, width, height);
+        List<Stage> resize = Repeat(runs, () => PilBicubicResampler.Resize(decoded, width, height));
+        List<Stage> patchify = Repeat(runs, () => processor.ToPixelValues(resized).Dispose());
+        List<Stage> afterDecode = Repeat(runs, () => processor.Process(decoded).Dispose());
+        using ProcessedImage processed = processor.Process(decoded);
         var stages = new Dictionary<string, StageReport>
         {
             ["decode"] = StageReport.Of(decode),
@@ -45,10 +35,13 @@ internal static class ImagePreprocessBench
             ["normalize_patchify"] = StageReport.Of(patchify),
             ["after_decode"] = StageReport.Of(afterDecode),
         };
-        using (processed)
-        {
-            return new PreprocessReport(runs, imagePath, $"{decoded!.Width}x{decoded.Height}", $"{processed!.ResizedWidth}x{processed.ResizedHeight}", processed.TokenCount, stages, stages["after_decode"].Ms);
-        }
+        return new PreprocessReport(runs, imagePath, $"{decoded.Width}x{decoded.Height}", $"{processed.ResizedWidth}x{processed.ResizedHeight}", processed.TokenCount, stages, stages["after_decode"].Ms);
+    }
+
+    private static List<Stage> Repeat(int runs, Action action)
+    {
+        Measure(action);
+        return [.. Enumerable.Range(0, runs).Select(_ => Measure(action))];
     }
 
     private static Stage Measure(Action action)

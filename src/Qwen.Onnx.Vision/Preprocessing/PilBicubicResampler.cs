@@ -40,6 +40,7 @@ public static class PilBicubicResampler
         private readonly int _width;
         private readonly Kernel? _horizontal;
         private readonly int[] _pairWeights;
+        private readonly int[] _quadWeights;
         private readonly Kernel? _vertical;
         private byte[] _rows = [];
 
@@ -52,6 +53,7 @@ public static class PilBicubicResampler
             _width = width;
             _horizontal = width == source.Width ? null : Kernel.Create(source.Width, width);
             _pairWeights = _horizontal is not null && Avx2.IsSupported ? _horizontal.PairWeights() : [];
+            _quadWeights = _horizontal is not null && Avx512F.IsSupported ? _horizontal.QuadWeights() : [];
             _vertical = height == source.Height ? null : Kernel.Create(source.Height, height);
         }
 
@@ -84,7 +86,7 @@ public static class PilBicubicResampler
                     _rows = ArrayPool<byte>.Shared.Rent(needed);
                 }
 
-                HorizontalRows(_source, _horizontal, _pairWeights, sourceFirst, sourceEnd - sourceFirst, _rows);
+                HorizontalRows(_source, _horizontal, _pairWeights, _quadWeights, sourceFirst, sourceEnd - sourceFirst, _rows);
                 rows = _rows.AsSpan(0, needed);
             }
 
@@ -112,11 +114,11 @@ public static class PilBicubicResampler
     /// output pixel is a weighted sum of a few neighbouring input pixels; the three channels share the weights.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void HorizontalRows(RgbImage source, Kernel kernel, int[] pairWeights, int first, int count, Span<byte> destination)
+    private static unsafe void HorizontalRows(RgbImage source, Kernel kernel, int[] pairWeights, int[] quadWeights, int first, int count, Span<byte> destination)
     {
         int width = kernel.First.Length, stride = source.Stride, size = kernel.Size;
         fixed (byte* inBase = source.Pixels, outBase = destination)
-        fixed (int* weightBase = kernel.AllWeights, firstBase = kernel.First, countBase = kernel.Counts, pairBase = pairWeights)
+        fixed (int* weightBase = kernel.AllWeights, firstBase = kernel.First, countBase = kernel.Counts, pairBase = pairWeights, quadBase = quadWeights)
         {
             byte* inEnd = inBase + source.Length;
             for (int y = 0; y < count; y++)
@@ -124,6 +126,31 @@ public static class PilBicubicResampler
                 byte* row = inBase + ((long)(first + y) * stride);
                 byte* outPixel = outBase + ((long)y * width * 3);
                 int x = 0;
+                if (Avx512F.IsSupported)
+                {
+                    // Four output pixels per 512-bit vector where their taps start at consecutive input pixels (scales
+                    // near 1); the 16-byte store spills into the next two pixels, which are written afterwards.
+                    for (; x + 6 <= width; x += 4, outPixel += 12)
+                    {
+                        byte* a = row + (firstBase[x] * 3);
+                        int taps = Math.Max(Math.Max(countBase[x], countBase[x + 1]), Math.Max(countBase[x + 2], countBase[x + 3]));
+                        if (row + ((firstBase[x + 3] + taps) * 3) + 16 > inEnd)
+                        {
+                            break;
+                        }
+
+                        if (firstBase[x + 3] == firstBase[x] + 3 && firstBase[x + 1] == firstBase[x] + 1)
+                        {
+                            HorizontalAdjacentQuadAvx512(a, quadBase + (x / 4 * size * 16), taps, outPixel);
+                            continue;
+                        }
+
+                        // Taps not one pixel apart: two pairs (their reads end before the bound checked above).
+                        HorizontalPairAvx2(a, row + (firstBase[x + 1] * 3), pairBase + (x / 2 * size * 8), Math.Max(countBase[x], countBase[x + 1]), outPixel);
+                        HorizontalPairAvx2(row + (firstBase[x + 2] * 3), row + (firstBase[x + 3] * 3), pairBase + ((x / 2 + 1) * size * 8), Math.Max(countBase[x + 2], countBase[x + 3]), outPixel + 6);
+                    }
+                }
+
                 if (Avx2.IsSupported)
                 {
                     // Two output pixels per 256-bit vector; the last pixel of a row (and any pair whose reads would
@@ -211,6 +238,28 @@ public static class PilBicubicResampler
         }
 
         StorePair(sum, output);
+    }
+
+    /// <summary>
+    /// Four neighbouring output pixels whose taps start one input pixel apart: one 16-byte load per tap, shuffled into
+    /// the four pixels' (R, G, B, next) bytes and widened to sixteen ints; each group of four weighted by its pixel's
+    /// weight (<see cref="Kernel.QuadWeights"/>). Sums are clamped to 0..255, narrowed and compacted to 12 RGB bytes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void HorizontalAdjacentQuadAvx512(byte* first, int* quadWeights, int count, byte* output)
+    {
+        Vector128<byte> spread = Vector128.Create((byte)0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12);
+        Vector512<int> sum = Vector512.Create(1 << (PrecisionBits - 1));
+        for (int k = 0; k < count; k++, first += 3)
+        {
+            Vector512<int> taps = Avx512F.ConvertToVector512Int32(Ssse3.Shuffle(Vector128.Load(first), spread));
+            sum = Avx512F.Add(sum, Avx512F.MultiplyLow(taps, Vector512.Load(quadWeights + (k * 16))));
+        }
+
+        Vector512<int> clamped = Avx512F.Max(Avx512F.ShiftRightArithmetic(sum, PrecisionBits), Vector512<int>.Zero);
+        Vector128<byte> bytes = Avx512F.ConvertToVector128ByteWithSaturation(clamped.AsUInt32());
+        Vector128<byte> compact = Vector128.Create((byte)0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0x80, 0x80, 0x80, 0x80);
+        Ssse3.Shuffle(bytes, compact).Store(output);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -319,6 +368,22 @@ public static class PilBicubicResampler
         public int Size { get; }
 
         public ReadOnlySpan<int> Weights(int output) => AllWeights.AsSpan(output * Size, Counts[output]);
+
+        /// <summary>For each quad of outputs (4i..4i+3) and tap slot: each output's weight four times, in output order.</summary>
+        public int[] QuadWeights()
+        {
+            int quads = (First.Length + 3) / 4;
+            var quadWeights = new int[quads * Size * 16];
+            for (int x = 0; x < First.Length; x++)
+            {
+                for (int k = 0; k < Size; k++)
+                {
+                    quadWeights.AsSpan((((x / 4 * Size) + k) * 16) + (x % 4 * 4), 4).Fill(AllWeights[(x * Size) + k]);
+                }
+            }
+
+            return quadWeights;
+        }
 
         /// <summary>
         /// For each pair of outputs (2i, 2i+1) and each tap slot: the first output's weight four times, then the
