@@ -57,10 +57,21 @@ public class VisionEncoderTests
     }
 
     [Test]
+    public void TheFloat16VariantTakesAndReturnsHalfPrecision()
+    {
+        var processor = new QwenImageProcessor();
+        using ProcessedImage image = processor.Process(TestData.Decode("rgb-97x61.png"));
+        using QwenVisionEncoder full = QwenVisionEncoder.Open(Model);
+        using QwenVisionEncoder half = QwenVisionEncoder.Open(Model, new QwenModelOptions { GraphVariant = OnnxGraphVariant.Fp16 });
+        float[] expected = full.Encode(image), actual = half.Encode(image);
+        Assert.That(actual, Is.EqualTo(expected).Within(2e-2f), "float16 rounding of inputs and outputs only");
+    }
+
+    [Test]
     public void AMissingVariantNamesThePresentOnes()
     {
         var ex = Assert.Throws<InvalidModelException>(() => QwenVisionEncoder.Open(Model, new QwenModelOptions { GraphVariant = OnnxGraphVariant.Q4 }));
-        Assert.That(ex!.Message, Does.Contain("vision_encoder_q4.onnx").And.Contain("vision_encoder.onnx"));
+        Assert.That(ex!.Message, Does.Contain("vision_encoder_q4.onnx").And.Contain("vision_encoder.onnx").And.Contain("vision_encoder_fp16.onnx"));
     }
 
     [Test]
