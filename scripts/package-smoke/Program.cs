@@ -1,7 +1,9 @@
-// Installs-and-runs check of the packages: builds the tiny model, streams a greedy answer, and fails unless
-// exactly the requested number of tokens arrives with usage and timings.
+// Installs-and-runs check of the packages: builds the tiny models, streams a greedy answer, and fails unless
+// exactly the requested number of tokens arrives with usage and timings; then preprocesses and encodes an image.
 using Qwen.Onnx;
 using Qwen.Onnx.Testing;
+using Qwen.Onnx.Vision.Encoding;
+using Qwen.Onnx.Vision.Preprocessing;
 
 string folder = Path.Combine(Path.GetTempPath(), "qwen-onnx-package-smoke");
 TinyModelFactory.WriteTextModel(folder);
@@ -21,5 +23,17 @@ if (tokens != 6 || completion is not { FinishReason: FinishReason.Length, Usage.
     return 1;
 }
 
-Console.WriteLine($"package smoke test passed: {tokens} tokens on {model.Provider}, {completion.Timings.TokensPerSecond:F0} tokens/s");
+string vl = Path.Combine(Path.GetTempPath(), "qwen-onnx-package-smoke-vl");
+TinyModelFactory.WriteVisionLanguageModel(vl);
+var processor = new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(vl));
+using ProcessedImage image = await processor.ProcessAsync(ImagePart.FromPixels(new byte[64 * 48 * 3], 64, 48, PixelFormat.Rgb24));
+using QwenVisionEncoder encoder = QwenVisionEncoder.Open(vl);
+float[] features = encoder.Encode(image);
+if (features.Length != image.TokenCount * encoder.HiddenSize)
+{
+    Console.Error.WriteLine($"package smoke test failed: {features.Length} feature values for {image.TokenCount} image tokens");
+    return 1;
+}
+
+Console.WriteLine($"package smoke test passed: {tokens} tokens on {model.Provider}, {completion.Timings.TokensPerSecond:F0} tokens/s; image of {image.TokenCount} tokens encoded");
 return 0;
