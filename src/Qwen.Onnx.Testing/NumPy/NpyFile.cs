@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 namespace Qwen.Onnx.Testing.NumPy;
 
 /// <summary>
-/// Reads and writes NumPy <c>.npy</c> files (format 1.0, little-endian, C order) of float32, int64 and uint8,
+/// Reads and writes NumPy <c>.npy</c> files (format 1.0, little-endian, C order) of float32, float64, int64 and uint8,
 /// so tensors can be compared with Python reference outputs.
 /// </summary>
 public static partial class NpyFile
@@ -23,8 +23,8 @@ public static partial class NpyFile
     /// <param name="shape">The shape.</param>
     public static void Write(string path, ReadOnlySpan<long> data, params long[] shape) => Write(path, "<i8", MemoryMarshal.AsBytes(data), data.Length, shape);
 
-    /// <summary>Reads an array of the given element type (float, long or byte).</summary>
-    /// <typeparam name="T">float, long or byte, matching the file's dtype.</typeparam>
+    /// <summary>Reads an array of the given element type (float, double, long or byte).</summary>
+    /// <typeparam name="T">float, double, long or byte, matching the file's dtype.</typeparam>
     /// <param name="path">The file.</param>
     /// <returns>The values in C order and the shape.</returns>
     public static (T[] Data, long[] Shape) Read<T>(string path)
@@ -39,7 +39,7 @@ public static partial class NpyFile
         int headerLength = bytes[8] | (bytes[9] << 8);
         string header = Encoding.ASCII.GetString(bytes, 10, headerLength);
         string descr = Descr().Match(header).Groups[1].Value;
-        string expected = typeof(T) == typeof(float) ? "<f4" : typeof(T) == typeof(long) ? "<i8" : typeof(T) == typeof(byte) ? "|u1" : "?";
+        string expected = typeof(T) == typeof(float) ? "<f4" : typeof(T) == typeof(double) ? "<f8" : typeof(T) == typeof(long) ? "<i8" : typeof(T) == typeof(byte) ? "|u1" : "?";
         if (descr != expected || header.Contains("'fortran_order': True", StringComparison.Ordinal))
         {
             throw new FormatException($"{path} holds {descr}; expected {expected} in C order.");
