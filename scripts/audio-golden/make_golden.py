@@ -7,6 +7,8 @@ in float64, casting to float32 where the reference does. Inputs are generated fr
 """
 import json
 import pathlib
+import subprocess
+import wave
 
 import numpy as np
 
@@ -57,6 +59,22 @@ def log_mel(waveform, num_mels=128):
     return ((log + 4.0) / 4.0).astype(np.float32)
 
 
+def write_compressed_fixtures():
+    """A 1 kHz stereo tone at 44.1 kHz as WAV, MP3 (Debian: lame) and Ogg Vorbis (Debian: vorbis-tools)."""
+    rate = 44100
+    t = np.arange(rate) / rate
+    tone = (0.5 * np.sin(2 * np.pi * 1000 * t) * 32767).astype(np.int16)
+    stereo = np.stack([tone, tone], -1)
+    wav = OUT / "tone-1k-stereo-44k.wav"
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(stereo.tobytes())
+    subprocess.run(["lame", "--quiet", "-b", "128", str(wav), str(OUT / "tone-1k-stereo-44k.mp3")], check=True)
+    subprocess.run(["oggenc", "--quiet", "-q", "5", "-o", str(OUT / "tone-1k-stereo-44k.ogg"), str(wav)], check=True)
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(1)
@@ -73,6 +91,7 @@ def main():
         np.save(OUT / f"{name}.features.npy", log_mel(wave))
         manifest.append({"name": name, "input": f"{name}.input.npy", "expected": f"{name}.features.npy", "samples": int(wave.size)})
     np.save(OUT / "mel-filters-128.npy", np.ascontiguousarray(mel_filter_bank(201, 128, 0.0, 8000.0, SR).T))
+    write_compressed_fixtures()
     (OUT / "audio-golden.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print("wrote", OUT)
 

@@ -52,6 +52,47 @@ internal static class OnnxCommunityConfigs
         },
         Indented);
 
+    public static string AudioLanguage(TinyQwenConfig c) => JsonSerializer.Serialize(
+        new Dictionary<string, object>
+        {
+            ["model_type"] = "qwen2_audio",
+            ["architectures"] = new[] { "Qwen2AudioForConditionalGeneration" },
+            ["audio_token_index"] = 151646,
+            ["hidden_size"] = c.HiddenSize,
+            ["vocab_size"] = c.VocabSize,
+            ["text_config"] = new
+            {
+                model_type = "qwen2",
+                hidden_size = c.HiddenSize,
+                intermediate_size = c.IntermediateSize,
+                num_attention_heads = c.NumAttentionHeads,
+                num_key_value_heads = c.NumKeyValueHeads,
+                num_hidden_layers = c.NumLayers,
+                vocab_size = c.VocabSize,
+                max_position_embeddings = c.ContextLength,
+                rope_theta = c.RopeTheta,
+            },
+            ["audio_config"] = new { model_type = "qwen2_audio_encoder", num_mel_bins = 128, max_source_positions = 1500, d_model = c.HiddenSize },
+        },
+        Indented);
+
+    public static string WhisperPreprocessor() => JsonSerializer.Serialize(
+        new Dictionary<string, object>
+        {
+            ["feature_extractor_type"] = "WhisperFeatureExtractor",
+            ["feature_size"] = 128,
+            ["sampling_rate"] = 16000,
+            ["hop_length"] = 160,
+            ["n_fft"] = 400,
+            ["chunk_length"] = 30,
+            ["n_samples"] = 480000,
+            ["nb_max_frames"] = 3000,
+            ["padding_side"] = "right",
+            ["padding_value"] = 0.0,
+            ["return_attention_mask"] = true,
+        },
+        Indented);
+
     public static string Generation() => JsonSerializer.Serialize(
         new { bos_token_id = 151643, eos_token_id = new[] { 151645, 151643 }, pad_token_id = 151643 },
         Indented);

@@ -66,6 +66,36 @@ public static class TinyModelFactory
         File.WriteAllText(Path.Combine(folder, "generation_config.json"), OnnxCommunityConfigs.Generation());
     }
 
+    /// <summary>
+    /// Writes a Qwen2-Audio-style model in this project's audio layout (models/README.md): <c>config.json</c>
+    /// (<c>qwen2_audio</c>, <c>audio_token_index</c> 151646), Whisper <c>preprocessor_config.json</c>, the tokenizer with
+    /// <c>&lt;|AUDIO|&gt;</c>, <c>&lt;|audio_bos|&gt;</c>, <c>&lt;|audio_eos|&gt;</c> at 151646–151648, and
+    /// <c>onnx/audio_encoder.onnx</c>, <c>onnx/embed_tokens.onnx</c>, <c>onnx/decoder_model_merged.onnx</c> (1-D positions).
+    /// </summary>
+    /// <param name="folder">The destination; created if missing, files overwritten.</param>
+    /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
+    public static void WriteAudioLanguageModel(string folder, TinyQwenConfig? config = null)
+    {
+        config ??= new TinyQwenConfig();
+        config.Validate();
+        string onnx = Path.Combine(folder, "onnx");
+        Directory.CreateDirectory(onnx);
+        QwenTokenizerAssets.WriteTo(folder, QwenTokenizerAssets.AudioTokenRenames);
+        (var embed, var decoder) = DecoderGraph.BuildSplit(config, mropeSections: null);
+        Save(embed, Path.Combine(onnx, "embed_tokens.onnx"));
+        Save(decoder, Path.Combine(onnx, "decoder_model_merged.onnx"));
+        Save(AudioEncoderGraph.Build(config), Path.Combine(onnx, "audio_encoder.onnx"));
+        File.WriteAllText(Path.Combine(folder, "config.json"), OnnxCommunityConfigs.AudioLanguage(config));
+        File.WriteAllText(Path.Combine(folder, "preprocessor_config.json"), OnnxCommunityConfigs.WhisperPreprocessor());
+        File.WriteAllText(Path.Combine(folder, "generation_config.json"), OnnxCommunityConfigs.Generation());
+    }
+
+    /// <summary>Returns the folder of a cached audio-language model, building it first if needed. Safe across processes.</summary>
+    /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
+    /// <param name="cacheFolder">Where models are cached; <see langword="null"/> for <see cref="DefaultCacheFolder"/>.</param>
+    public static string GetOrCreateAudioLanguageModel(TinyQwenConfig? config = null, string? cacheFolder = null) =>
+        GetOrCreate("audio", "config.json", WriteAudioLanguageModel, config, cacheFolder);
+
     /// <summary>Returns the folder of a cached text model, building it first if needed. Safe across processes.</summary>
     /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
     /// <param name="cacheFolder">Where models are cached; <see langword="null"/> for <see cref="DefaultCacheFolder"/>.</param>
