@@ -29,7 +29,14 @@ internal static class Signals
         {
             foreach (float s in samples)
             {
-                writer.WriteSample(s);
+                if (format.BitsPerSample == 8)
+                {
+                    writer.WriteByte((byte)Math.Clamp(Math.Round((s * 128) + 128), 0, 255));
+                }
+                else
+                {
+                    writer.WriteSample(s);
+                }
             }
         }
 

@@ -5,19 +5,27 @@ namespace Qwen.Onnx.Audio.Loading;
 /// <summary>WAV through NAudio's <see cref="WaveFileReader"/>: PCM 8/16/24/32-bit and IEEE float 32/64, plain or extensible.</summary>
 internal static class WavDecoding
 {
-    private static readonly Guid PcmSubFormat = new("00000001-0000-0010-8000-00aa00389b71");
-    private static readonly Guid FloatSubFormat = new("00000003-0000-0010-8000-00aa00389b71");
+    private const ushort Pcm = 1;
+    private const ushort IeeeFloat = 3;
 
     public static DecodedAudio Decode(Stream stream, AudioLoadOptions options, CancellationToken cancellationToken)
     {
+        WavChunks chunks = WavChunks.Scan(stream);
+        if (chunks.FormatTag is not (Pcm or IeeeFloat))
+        {
+            throw new InvalidAudioException($"The WAV file is encoded as {(WaveFormatEncoding)chunks.FormatTag}; only PCM and IEEE float WAV are supported. Convert it to PCM first.");
+        }
+
+        long available = stream.Length - chunks.DataOffset;
+        if (chunks.DeclaredDataBytes > available)
+        {
+            throw new InvalidAudioException($"The WAV header declares {chunks.DeclaredDataBytes:N0} bytes of samples but the file holds {available:N0}: it is truncated or its header is wrong.");
+        }
+
         using var reader = new WaveFileReader(new NonClosingStream(stream));
         WaveFormat format = reader.WaveFormat;
-        bool isFloat = IsFloat(format);
+        bool isFloat = chunks.FormatTag == IeeeFloat;
         int bits = format.BitsPerSample;
-        if (!isFloat && !IsPcm(format))
-        {
-            throw new InvalidAudioException($"The WAV file is encoded as {format.Encoding}; only PCM and IEEE float WAV are supported. Convert it to PCM first.");
-        }
 
         if (isFloat ? bits is not (32 or 64) : bits is not (8 or 16 or 24 or 32))
         {
@@ -26,11 +34,6 @@ internal static class WavDecoding
 
         int frameBytes = format.Channels * (bits / 8);
         AudioDecoding.CheckShape(format.SampleRate, format.Channels, frameBytes > 0 ? reader.Length / frameBytes : -1, options);
-        long available = stream.Length - reader.Position;
-        if (reader.Length > available)
-        {
-            throw new InvalidAudioException($"The WAV header declares {reader.Length:N0} bytes of samples but the file holds {available:N0}: it is truncated or its header is wrong.");
-        }
 
         byte[] data = new byte[reader.Length - (reader.Length % frameBytes)];
         int offset = 0;
@@ -48,12 +51,6 @@ internal static class WavDecoding
 
         return new DecodedAudio(ToFloats(data, bits, isFloat), format.SampleRate, format.Channels);
     }
-
-    private static bool IsPcm(WaveFormat format) =>
-        format.Encoding == WaveFormatEncoding.Pcm || (format is WaveFormatExtensible e && e.SubFormat == PcmSubFormat);
-
-    private static bool IsFloat(WaveFormat format) =>
-        format.Encoding == WaveFormatEncoding.IeeeFloat || (format is WaveFormatExtensible e && e.SubFormat == FloatSubFormat);
 
     private static float[] ToFloats(ReadOnlySpan<byte> data, int bits, bool isFloat)
     {
