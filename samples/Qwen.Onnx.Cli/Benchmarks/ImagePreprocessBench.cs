@@ -35,16 +35,16 @@ internal static class ImagePreprocessBench
             ["normalize_patchify"] = StageReport.Of(patchify),
             ["after_decode"] = StageReport.Of(afterDecode),
         };
-        return new PreprocessReport(runs, imagePath, $"{decoded.Width}x{decoded.Height}", $"{processed.ResizedWidth}x{processed.ResizedHeight}", processed.TokenCount, stages, stages["after_decode"].Ms);
+        return new PreprocessReport(runs, imagePath, $"{decoded.Width}x{decoded.Height} -> {processed.ResizedWidth}x{processed.ResizedHeight}, {processed.TokenCount} image tokens", stages, stages["after_decode"].Ms);
     }
 
-    private static List<Stage> Repeat(int runs, Action action)
+    internal static List<Stage> Repeat(int runs, Action action)
     {
         Measure(action);
         return [.. Enumerable.Range(0, runs).Select(_ => Measure(action))];
     }
 
-    private static Stage Measure(Action action)
+    internal static Stage Measure(Action action)
     {
         long bytes = GC.GetAllocatedBytesForCurrentThread();
         long started = Stopwatch.GetTimestamp();
@@ -52,7 +52,7 @@ internal static class ImagePreprocessBench
         return new Stage(Stopwatch.GetElapsedTime(started).TotalMilliseconds, GC.GetAllocatedBytesForCurrentThread() - bytes);
     }
 
-    private static async Task<Stage> MeasureAsync(Func<Task> action)
+    internal static async Task<Stage> MeasureAsync(Func<Task> action)
     {
         long bytes = GC.GetTotalAllocatedBytes(precise: true);
         long started = Stopwatch.GetTimestamp();
@@ -75,4 +75,4 @@ internal static class ImagePreprocessBench
 }
 
 /// <summary>The JSON contract of <c>bench preprocess --json</c>.</summary>
-internal sealed record PreprocessReport(int Runs, string Input, string DecodedSize, string ResizedSize, int ImageTokens, IReadOnlyDictionary<string, ImagePreprocessBench.StageReport> Stages, double AfterDecodeMs);
+internal sealed record PreprocessReport(int Runs, string Input, string Summary, IReadOnlyDictionary<string, ImagePreprocessBench.StageReport> Stages, double AfterDecodeMs);

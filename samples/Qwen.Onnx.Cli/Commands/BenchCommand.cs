@@ -30,15 +30,26 @@ internal static class BenchCommand
     private static Command Preprocess()
     {
         Option<string> model = CliOptions.Model();
-        var image = new Option<string>("--image") { Description = "An image file.", Required = true };
+        var image = new Option<string?>("--image") { Description = "An image file." };
+        var audio = new Option<string?>("--audio") { Description = "An audio file." };
         var runs = new Option<int>("--runs") { Description = "Measured runs after one warm-up.", DefaultValueFactory = _ => 20 };
-        var command = new Command("preprocess", "Time image preprocessing alone, stage by stage (single-threaded).") { model, image, runs, CliOptions.Json };
+        var command = new Command("preprocess", "Time image or audio preprocessing alone, stage by stage (single-threaded).") { model, image, audio, runs, CliOptions.Json };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(image) is null == (r.GetValue(audio) is null))
+            {
+                r.AddError("Give exactly one of --image or --audio.");
+            }
+        });
         command.SetAction(async (result, ct) =>
         {
-            PreprocessReport report = await ImagePreprocessBench.RunAsync(result.GetValue(model)!, result.GetValue(image)!, Math.Max(1, result.GetValue(runs)), ct);
+            int count = Math.Max(1, result.GetValue(runs));
+            PreprocessReport report = result.GetValue(image) is string imagePath
+                ? await ImagePreprocessBench.RunAsync(result.GetValue(model)!, imagePath, count, ct)
+                : await AudioPreprocessBench.RunAsync(result.GetValue(model)!, result.GetValue(audio)!, count, ct);
             Console.WriteLine(result.GetValue(CliOptions.Json)
                 ? JsonSerializer.Serialize(report, CliJson.Options)
-                : string.Join(Environment.NewLine, report.Stages.Select(s => $"{s.Key,-20} {s.Value.Ms,9:F3} ms {s.Value.AllocatedBytes,12:N0} B")) + $"{Environment.NewLine}({report.DecodedSize} -> {report.ResizedSize}, {report.ImageTokens} image tokens)");
+                : string.Join(Environment.NewLine, report.Stages.Select(s => $"{s.Key,-20} {s.Value.Ms,9:F3} ms {s.Value.AllocatedBytes,12:N0} B")) + $"{Environment.NewLine}({report.Summary})");
             return 0;
         });
         return command;

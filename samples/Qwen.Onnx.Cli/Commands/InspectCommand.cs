@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Qwen.Onnx.Audio;
+using Qwen.Onnx.Audio.Features;
 using Qwen.Onnx.Testing.NumPy;
 using Qwen.Onnx.Vision.Preprocessing;
 
@@ -8,7 +10,28 @@ namespace Qwen.Onnx.Cli.Commands;
 /// <summary><c>qwen-onnx inspect</c>: writes the tensors a model would receive as .npy files, to compare with Python.</summary>
 internal static class InspectCommand
 {
-    public static Command Create() => new("inspect", "Write model inputs as NumPy .npy files.") { Image() };
+    public static Command Create() => new("inspect", "Write model inputs as NumPy .npy files.") { Image(), Audio() };
+
+    private static Command Audio()
+    {
+        Option<string> model = CliOptions.Model();
+        var audio = new Option<string>("--audio") { Description = "An audio file (WAV, MP3, Ogg Vorbis).", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for input_features.npy and feature_attention_mask.npy.", Required = true };
+        var command = new Command("audio", "Extract audio features exactly as the model's feature extractor does.") { model, audio, output };
+        command.SetAction(async (result, ct) =>
+        {
+            QwenAudioProcessor processor = QwenAudioProcessor.FromModelFolder(result.GetValue(model)!);
+            ProcessedAudio processed = await processor.ProcessAsync(AudioPart.FromFile(result.GetValue(audio)!), ct);
+            DirectoryInfo folder = result.GetValue(output)!;
+            folder.Create();
+            NpyFile.Write(Path.Combine(folder.FullName, "input_features.npy"), processed.InputFeatures, processed.Segments, processed.FeatureSize, processed.Frames);
+            NpyFile.Write(Path.Combine(folder.FullName, "feature_attention_mask.npy"), processed.FeatureAttentionMask, processed.Segments, processed.Frames);
+            var summary = new { duration_s = processed.Duration.TotalSeconds, segments = processed.Segments, num_audio_tokens = processed.TokenCounts };
+            Console.WriteLine(JsonSerializer.Serialize(summary));
+            return 0;
+        });
+        return command;
+    }
 
     private static Command Image()
     {

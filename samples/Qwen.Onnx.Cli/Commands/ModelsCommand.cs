@@ -8,8 +8,8 @@ internal static class ModelsCommand
 {
     public static Command Create()
     {
-        var kind = new Option<string>("--kind") { Description = "text (GenAI layout) or vl (onnx-community Qwen2-VL layout).", DefaultValueFactory = _ => "text" };
-        kind.AcceptOnlyFromAmong("text", "vl");
+        var kind = new Option<string>("--kind") { Description = "text (GenAI layout), vl (onnx-community Qwen2-VL) or audio (Qwen2-Audio layout of models/README.md).", DefaultValueFactory = _ => "text" };
+        kind.AcceptOnlyFromAmong("text", "vl", "audio");
         var output = new Option<DirectoryInfo>("--out") { Description = "The folder to write.", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed of the random weights.", DefaultValueFactory = _ => new TinyQwenConfig().Seed };
         var makeTiny = new Command("make-tiny", "Write a tiny random-weight Qwen model for tests.") { kind, output, seed };
@@ -17,14 +17,13 @@ internal static class ModelsCommand
         {
             DirectoryInfo folder = result.GetValue(output)!;
             var config = new TinyQwenConfig { Seed = result.GetValue(seed) };
-            if (result.GetValue(kind) == "vl")
+            Action<string, TinyQwenConfig> write = result.GetValue(kind) switch
             {
-                TinyModelFactory.WriteVisionLanguageModel(folder.FullName, config);
-            }
-            else
-            {
-                TinyModelFactory.WriteTextModel(folder.FullName, config);
-            }
+                "vl" => TinyModelFactory.WriteVisionLanguageModel,
+                "audio" => TinyModelFactory.WriteAudioLanguageModel,
+                _ => TinyModelFactory.WriteTextModel,
+            };
+            write(folder.FullName, config);
 
             Console.WriteLine(folder.FullName);
             return 0;

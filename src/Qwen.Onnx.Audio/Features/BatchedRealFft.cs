@@ -84,6 +84,7 @@ internal sealed class BatchedRealFft
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (Vector256<float>[] Re, Vector256<float>[] Im) Transform()
     {
         Vector256<float>[] xr = _re, xi = _im, yr = _re2, yi = _im2;
