@@ -1,6 +1,10 @@
 // Installs-and-runs check of the packages: builds the tiny models, streams a greedy answer, and fails unless
-// exactly the requested number of tokens arrives with usage and timings; then preprocesses and encodes an image.
+// exactly the requested number of tokens arrives with usage and timings; then preprocesses and encodes an image and
+// a second of audio.
 using Qwen.Onnx;
+using Qwen.Onnx.Audio;
+using Qwen.Onnx.Audio.Encoding;
+using Qwen.Onnx.Audio.Features;
 using Qwen.Onnx.Testing;
 using Qwen.Onnx.Vision.Encoding;
 using Qwen.Onnx.Vision.Preprocessing;
@@ -35,5 +39,15 @@ if (features.Length != image.TokenCount * encoder.HiddenSize)
     return 1;
 }
 
-Console.WriteLine($"package smoke test passed: {tokens} tokens on {model.Provider}, {completion.Timings.TokensPerSecond:F0} tokens/s; image of {image.TokenCount} tokens encoded");
+string audioModel = Path.Combine(Path.GetTempPath(), "qwen-onnx-package-smoke-audio");
+TinyModelFactory.WriteAudioLanguageModel(audioModel);
+ProcessedAudio audio = await QwenAudioProcessor.FromModelFolder(audioModel).ProcessAsync(AudioPart.FromSamples(new float[44100], 44100));
+using QwenAudioEncoder audioEncoder = QwenAudioEncoder.Open(audioModel);
+if (audio.TokenCounts[0] != 25 || audioEncoder.Encode(audio).Length != 25 * 64)
+{
+    Console.Error.WriteLine($"package smoke test failed: audio gave {audio.TokenCounts[0]} tokens");
+    return 1;
+}
+
+Console.WriteLine($"package smoke test passed: {tokens} tokens on {model.Provider}, {completion.Timings.TokensPerSecond:F0} tokens/s; image of {image.TokenCount} tokens and 1 s of audio encoded");
 return 0;
