@@ -90,6 +90,9 @@ def main():
         np.save(OUT / f"{name}.input.npy", wave)
         np.save(OUT / f"{name}.features.npy", log_mel(wave))
         manifest.append({"name": name, "input": f"{name}.input.npy", "expected": f"{name}.features.npy", "samples": int(wave.size)})
+    wave = cases["tone-noise-3s"]
+    np.save(OUT / "tone-noise-3s.features-80.npy", log_mel(wave, num_mels=80))
+    manifest.append({"name": "tone-noise-3s-80-mels", "input": "tone-noise-3s.input.npy", "expected": "tone-noise-3s.features-80.npy", "samples": int(wave.size), "mels": 80})
     np.save(OUT / "mel-filters-128.npy", np.ascontiguousarray(mel_filter_bank(201, 128, 0.0, 8000.0, SR).T))
     write_compressed_fixtures()
     (OUT / "audio-golden.json").write_text(json.dumps(manifest, indent=1) + "\n")
