@@ -1,4 +1,5 @@
 using Qwen.Onnx.Models;
+using Qwen.Onnx.Multimodal;
 using Qwen.Onnx.Runtime;
 using Qwen.Onnx.Text;
 using Qwen.Onnx.Tokenization;
@@ -29,7 +30,10 @@ public sealed class QwenModel : IDisposable, IAsyncDisposable
     /// <summary>How long loading took.</summary>
     public TimeSpan LoadTime => _engine.LoadTime;
 
-    /// <summary>Loads a model folder (GenAI layout: <c>genai_config.json</c>, <c>model.onnx</c>, tokenizer files).</summary>
+    /// <summary>
+    /// Loads a model folder: a GenAI export (<c>genai_config.json</c>) runs on the text engine; an onnx-community-style
+    /// export (<c>config.json</c> and <c>onnx/</c>: Qwen-VL, Qwen2-Audio) runs on the multimodal engine.
+    /// </summary>
     /// <param name="path">The model folder.</param>
     /// <param name="options">Device, fallback, logging and concurrency; <see langword="null"/> for CPU defaults.</param>
     /// <param name="cancellationToken">Abandons the load.</param>
@@ -41,7 +45,7 @@ public sealed class QwenModel : IDisposable, IAsyncDisposable
         IQwenEngine engine = folder.Layout switch
         {
             ModelLayout.GenAi => await GenAiTextEngine.LoadAsync(folder.Path, options, cancellationToken).ConfigureAwait(false),
-            _ => throw new InvalidModelException(folder.Path, $"{folder.Layout} folders ({folder.ModelType}) are not supported by this version; export the model in ONNX Runtime GenAI layout."),
+            _ => await MultimodalEngine.LoadAsync(folder.Path, options, cancellationToken).ConfigureAwait(false),
         };
         return new QwenModel(engine);
     }

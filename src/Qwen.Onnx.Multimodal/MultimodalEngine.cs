@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.ML.OnnxRuntime;
+using Qwen.Onnx.Audio;
+using Qwen.Onnx.Audio.Encoding;
+using Qwen.Onnx.Audio.Features;
+using Qwen.Onnx.Generation;
+using Qwen.Onnx.Models;
+using Qwen.Onnx.Multimodal.Positions;
+using Qwen.Onnx.Multimodal.Prompts;
+using Qwen.Onnx.Multimodal.Sampling;
+using Qwen.Onnx.Runtime;
+using Qwen.Onnx.Tokenization;
+using Qwen.Onnx.Vision.Encoding;
+using Qwen.Onnx.Vision.Preprocessing;
+
+namespace Qwen.Onnx.Multimodal;
+
+/// <summary>
+/// Qwen-VL and Qwen2-Audio generation on ONNX Runtime for onnx-community-style folders: the prompt is rendered as the
+/// models' ChatML templates do, image and audio placeholders are expanded to one pad per feature row, the encoders
+/// run once at prefill and their features replace the pad embeddings in order, positions are M-RoPE rows when the
+/// decoder declares three (one row otherwise), and the decoder runs with its KV cache kept as ONNX Runtime values.
+/// One loaded model serves concurrent requests; <see cref="Dispose"/> frees every session.
+/// </summary>
+public sealed class MultimodalEngine : IQwenEngine
+{
+    private readonly MultimodalModelConfig _config;
+    private readonly InferenceSession _embed;
+    private readonly DecoderGraph _decoder;
+    private readonly QwenVisionEncoder? _vision;
+    private readonly QwenImageProcessor? _imageProcessor;
+    private readonly QwenAudioEncoder? _audio;
+    private readonly QwenAudioProcessor? _audioProcessor;
+    private readonly SemaphoreSlim _slots;
+    private int _disposed;
+
+    private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, InferenceSession embed, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, ExecutionProvider provider, QwenModelOptions options)
+    {
+        Folder = folder;
+        _config = config;
+        Tokenizer = tokenizer;
+        _embed = embed;
+        _decoder = decoder;
+        _vision = vision;
+        _audio = audio;
+        _imageProcessor = vision is null ? null : new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(folder.Path));
+        _audioProcessor = audio is null ? null : QwenAudioProcessor.FromModelFolder(folder.Path);
+        Provider = provider;
+        _slots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
+    }
+
+    /// <inheritdoc />
+    public ModelFolder Folder { get; }
+
+    /// <inheritdoc />
+    public QwenTokenizer Tokenizer { get; }
+
+    /// <inheritdoc />
+    public ExecutionProvider Provider { get; }
+
+    /// <inheritdoc />
+    public TimeSpan LoadTime { get; private init; }
+
+    /// <summary>The context length from config.json.</summary>
+    public int ContextLength => _config.ContextLength;
+
+    /// <summary>Loads an onnx-community folder: embed_tokens, decoder_model_merged and whichever encoders it has.</summary>
+    /// <param name="path">The model folder.</param>
+    /// <param name="options">Device, fallback, graph variant and concurrency.</param>
+    /// <param name="cancellationToken">Abandons the load.</param>
+    public static Task<MultimodalEngine> LoadAsync(string path, QwenModelOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new QwenModelOptions();
+        options.Validate();
+        return Task.Run(() => Load(path, options), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public string RenderPrompt(QwenChatRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return ChatMlPrompt.Render(request.Messages);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<QwenChatResponseUpdate> GenerateStreamingAsync(QwenChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        long started = Stopwatch.GetTimestamp();
+        request.Options.Validate();
+        RejectMissingEncoders(request);
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            PreparedPrompt prompt = await PrepareAsync(request, cancellationToken).ConfigureAwait(false);
+            var streamer = new ResponseStreamer(Tokenizer, request.Options, Tokenizer.EndOfTurnTokenIds, prompt.Ids.Length, LoadTime, started);
+            var sampler = new TokenSampler(request.Options, prompt.Ids);
+            using var runOptions = new RunOptions();
+            using CancellationTokenRegistration abort = cancellationToken.Register(() => runOptions.Terminate = true);
+            await default(ThreadPoolHop);
+            var loop = new DecoderLoop(_decoder, _embed, runOptions, cancellationToken);
+            using (loop)
+            {
+                int token = sampler.Next(loop.Prefill(prompt));
+                while (true)
+                {
+                    yield return streamer.OnToken(token);
+                    if (streamer.Finish is not null)
+                    {
+                        break;
+                    }
+
+                    if (loop.Length >= _config.ContextLength)
+                    {
+                        yield return streamer.OnContextFull();
+                        break;
+                    }
+
+                    cancellationToken.ThrowIfCancellationRequested();
+                    await default(ThreadPoolHop);
+                    token = sampler.Next(loop.Step(token));
+                }
+            }
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    /// <summary>Frees every session. Requests still running must be finished or cancelled first.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _embed.Dispose();
+        _decoder.Dispose();
+        _vision?.Dispose();
+        _audio?.Dispose();
+        _slots.Dispose();
+    }
+
+    private static MultimodalEngine Load(string path, QwenModelOptions options)
+    {
+        long started = Stopwatch.GetTimestamp();
+        ModelFolder folder = ModelFolder.Inspect(path);
+        if (folder.Layout != ModelLayout.OnnxCommunity)
+        {
+            throw new InvalidModelException(folder.Path, "the multimodal engine needs an onnx-community folder (config.json and onnx/).");
+        }
+
+        MultimodalModelConfig config = MultimodalModelConfig.Read(folder.Path);
+        QwenTokenizer tokenizer = QwenTokenizer.FromFolder(folder.Path);
+        var opened = new List<IDisposable>();
+        try
+        {
+            InferenceSession embed = OpenGraph(folder.Path, "embed_tokens", options, out ExecutionProvider provider);
+            opened.Add(embed);
+            var decoder = new DecoderGraph(OpenGraph(folder.Path, "decoder_model_merged", options, out _), folder.Path);
+            opened.Add(decoder);
+            QwenVisionEncoder? vision = folder.HasVisionEncoder ? QwenVisionEncoder.Open(folder.Path, options) : null;
+            opened.Add(vision!);
+            QwenAudioEncoder? audio = folder.HasAudioEncoder ? QwenAudioEncoder.Open(folder.Path, options) : null;
+            return new MultimodalEngine(folder, config, tokenizer, embed, decoder, vision, audio, provider, options) { LoadTime = Stopwatch.GetElapsedTime(started) };
+        }
+        catch
+        {
+            foreach (IDisposable d in opened.Where(d => d is not null))
+            {
+                d.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static InferenceSession OpenGraph(string folder, string name, QwenModelOptions options, out ExecutionProvider provider)
+    {
+        string path = OnnxCommunityGraphs.Find(folder, name, options.GraphVariant)
+            ?? throw new InvalidModelException(folder, $"onnx/{name}*.onnx is missing. Download the complete export.");
+        return OnnxSessions.Open(path, options, out provider);
+    }
+
+    private void RejectMissingEncoders(QwenChatRequest request)
+    {
+        if (_vision is null && request.Images.Any())
+        {
+            throw new UnsupportedModalityException(Folder.Name, "image", "vision encoder");
+        }
+
+        if (_audio is null && request.Audios.Any())
+        {
+            throw new UnsupportedModalityException(Folder.Name, "audio", "audio encoder");
+        }
+    }
+
+    private async Task<PreparedPrompt> PrepareAsync(QwenChatRequest request, CancellationToken cancellationToken)
+    {
+        var images = new List<ProcessedImage>();
+        var audios = new List<ProcessedAudio>();
+        try
+        {
+            foreach (ImagePart image in request.Images)
+            {
+                images.Add(await _imageProcessor!.ProcessAsync(image, cancellationToken).ConfigureAwait(false));
+            }
+
+            foreach (AudioPart audio in request.Audios)
+            {
+                audios.Add(await _audioProcessor!.ProcessAsync(audio, cancellationToken).ConfigureAwait(false));
+            }
+
+            string text = ChatMlPrompt.Render(request.Messages, [.. audios.Select(a => a.Segments)]);
+            int[] ids = Expand(Tokenizer.Encode(text), images, audios);
+            if (ids.Length >= _config.ContextLength)
+            {
+                throw new PromptTooLongException(ids.Length, _config.ContextLength);
+            }
+
+            float[] imageFeatures = images.Count == 0 ? [] : _vision!.Encode(images);
+            float[] audioFeatures = audios.Count == 0 ? [] : [.. audios.SelectMany(_audio!.Encode)];
+            (long[] positions, long ropeDelta) = _decoder.ThreeRowPositions
+                ? MropePositions.Compute(ids, new HashSet<int> { _config.ImageTokenId, _config.VideoTokenId }, [.. images.Select(i => new VisionGrid(i.GridT, i.GridH, i.GridW))], _config.MergeSize, _config.TokensPerSecond)
+                : ([.. Enumerable.Range(0, ids.Length).Select(i => (long)i)], 0);
+            return new PreparedPrompt(ids, positions, ropeDelta, imageFeatures, audioFeatures, _config.ImageTokenId, _audio is null ? -1 : _config.AudioTokenId);
+        }
+        finally
+        {
+            foreach (ProcessedImage image in images)
+            {
+                image.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Replaces each single image pad and audio pad by as many pads as the image or segment has feature rows.</summary>
+    private int[] Expand(IReadOnlyList<int> ids, List<ProcessedImage> images, List<ProcessedAudio> audios)
+    {
+        var imageCounts = new Queue<int>(images.Select(i => i.TokenCount));
+        var audioCounts = new Queue<int>(audios.SelectMany(a => a.TokenCounts));
+        int imagePads = ids.Count(id => id == _config.ImageTokenId);
+        int audioPads = _audio is null ? 0 : ids.Count(id => id == _config.AudioTokenId);
+        if (imagePads != imageCounts.Count || audioPads != audioCounts.Count)
+        {
+            throw new ArgumentException($"The prompt has {imagePads} image and {audioPads} audio placeholders for {images.Count} images and {audioCounts.Count} audio segments; remove placeholder tokens typed into the text.");
+        }
+
+        var expanded = new List<int>(ids.Count + imageCounts.Sum() + audioCounts.Sum());
+        foreach (int id in ids)
+        {
+            int copies = id == _config.ImageTokenId ? imageCounts.Dequeue() : _audio is not null && id == _config.AudioTokenId ? audioCounts.Dequeue() : 1;
+            for (int c = 0; c < copies; c++)
+            {
+                expanded.Add(id);
+            }
+        }
+
+        return [.. expanded];
+    }
+}

@@ -1,0 +1,120 @@
+namespace Qwen.Onnx.Multimodal.Sampling;
+
+/// <summary>
+/// Picks the next token from logits with the options of the GenAI text engine: greedy (arg max) unless sampling is
+/// on; then repetition penalty (divide positive, multiply negative logits of seen tokens), temperature, top-k (50 by
+/// default, as GenAI), top-p, and a draw from a seeded generator. One per request; reuses its buffers.
+/// </summary>
+internal sealed class TokenSampler
+{
+    private readonly GenerationOptions _options;
+    private readonly Random _random;
+    private readonly HashSet<int> _seen = [];
+    private int[] _order = [];
+    private float[] _probabilities = [];
+
+    public TokenSampler(GenerationOptions options, IEnumerable<int> prompt)
+    {
+        _options = options;
+        _random = options.Seed is int seed ? new Random(seed) : Random.Shared;
+        if (options.RepetitionPenalty is not null)
+        {
+            _seen.UnionWith(prompt);
+        }
+    }
+
+    /// <summary>Chooses a token and remembers it for the repetition penalty. May modify <paramref name="logits"/>.</summary>
+    public int Next(Span<float> logits)
+    {
+        if (_options.RepetitionPenalty is float penalty && penalty != 1f)
+        {
+            foreach (int id in _seen)
+            {
+                if ((uint)id < (uint)logits.Length)
+                {
+                    logits[id] = logits[id] > 0 ? logits[id] / penalty : logits[id] * penalty;
+                }
+            }
+        }
+
+        int token = _options.IsSampling ? Sample(logits) : ArgMax(logits);
+        if (_options.RepetitionPenalty is not null)
+        {
+            _seen.Add(token);
+        }
+
+        return token;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        int best = 0;
+        for (int i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > logits[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    private int Sample(ReadOnlySpan<float> logits)
+    {
+        int k = Math.Min(_options.TopK ?? GenerationOptions.DefaultTopK, logits.Length);
+        float temperature = _options.Temperature ?? 1f;
+        if (_order.Length < k)
+        {
+            _order = new int[k];
+            _probabilities = new float[k];
+        }
+
+        // The k largest logits, best first (k is small, so a partial insertion sort beats sorting the vocabulary).
+        int filled = 0;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            if (filled == k && logits[i] <= logits[_order[k - 1]])
+            {
+                continue;
+            }
+
+            int at = filled < k ? filled++ : k - 1;
+            while (at > 0 && logits[_order[at - 1]] < logits[i])
+            {
+                _order[at] = _order[at - 1];
+                at--;
+            }
+
+            _order[at] = i;
+        }
+
+        float max = logits[_order[0]];
+        double total = 0;
+        for (int i = 0; i < k; i++)
+        {
+            _probabilities[i] = MathF.Exp((logits[_order[i]] - max) / temperature);
+            total += _probabilities[i];
+        }
+
+        // Top-p keeps the smallest prefix whose probability reaches p.
+        double p = _options.TopP ?? 1.0, kept = 0;
+        int count = 0;
+        while (count < k && (count == 0 || kept / total < p))
+        {
+            kept += _probabilities[count++];
+        }
+
+        double draw = _random.NextDouble() * kept;
+        for (int i = 0; i < count; i++)
+        {
+            draw -= _probabilities[i];
+            if (draw <= 0)
+            {
+                return _order[i];
+            }
+        }
+
+        return _order[count - 1];
+    }
+}
