@@ -1,0 +1,158 @@
+using Qwen.Onnx.Audio;
+using Qwen.Onnx.Audio.Encoding;
+using Qwen.Onnx.Audio.Features;
+using Qwen.Onnx.Multimodal.Positions;
+using Qwen.Onnx.Multimodal.Prompts;
+using Qwen.Onnx.Testing;
+using Qwen.Onnx.Vision.Encoding;
+using Qwen.Onnx.Vision.Preprocessing;
+
+namespace Qwen.Onnx.Multimodal.Tests;
+
+[Parallelizable(ParallelScope.None)]
+public class EngineTests
+{
+    private static readonly string Cache = Path.Combine(Path.GetTempPath(), "qwen-onnx-tests", "models");
+    private static readonly string VisionModel = TinyModelFactory.GetOrCreateVisionLanguageModel(cacheFolder: Cache);
+    private static readonly string AudioModel = TinyModelFactory.GetOrCreateAudioLanguageModel(cacheFolder: Cache);
+    private QwenModel _vl = null!;
+    private QwenModel _audio = null!;
+
+    private static string Image(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", name);
+
+    [OneTimeSetUp]
+    public async Task Load()
+    {
+        _vl = await QwenModel.LoadAsync(VisionModel);
+        _audio = await QwenModel.LoadAsync(AudioModel);
+    }
+
+    [OneTimeTearDown]
+    public void Unload()
+    {
+        _vl.Dispose();
+        _audio.Dispose();
+    }
+
+    [Test]
+    public async Task ImageGreedyIdsEqualAFullSequencePassWithoutCache()
+    {
+        var request = new QwenChatRequest([QwenChatMessage.User(ImagePart.FromFile(Image("rgb-97x61.png")), "What is this?")], new GenerationOptions { MaxNewTokens = 12 });
+        QwenChatResponse response = await _vl.GenerateAsync(request);
+
+        using ProcessedImage image = new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(VisionModel)).Process(Vision.Loading.ImageDecoding.DecodeAsync(ImagePart.FromFile(Image("rgb-97x61.png"))).GetAwaiter().GetResult());
+        using QwenVisionEncoder encoder = QwenVisionEncoder.Open(VisionModel);
+        int[] prompt = [.. _vl.Tokenizer.Encode(ChatMlPrompt.Render(request.Messages)).SelectMany(id => id == 151655 ? Enumerable.Repeat(id, image.TokenCount) : [id])];
+        using var reference = new FullSequenceReference(VisionModel);
+        List<int> expected = reference.Greedy(prompt, 151655, encoder.Encode(image), [new VisionGrid(image.GridT, image.GridH, image.GridW)], 12, [.. _vl.Tokenizer.EndOfTurnTokenIds]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.TokenIds, Is.EqualTo(expected));
+            Assert.That(response.Usage.PromptTokens, Is.EqualTo(prompt.Length));
+        });
+    }
+
+    [Test]
+    public async Task AudioGreedyIdsEqualAFullSequencePassWithoutCache()
+    {
+        float[] tone = [.. Enumerable.Range(0, 24000).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * 300 * i / 16000)))];
+        var request = new QwenChatRequest([QwenChatMessage.User(AudioPart.FromSamples(tone, 16000), "What is said?")], new GenerationOptions { MaxNewTokens = 12 });
+        QwenChatResponse response = await _audio.GenerateAsync(request);
+
+        ProcessedAudio audio = QwenAudioProcessor.FromModelFolder(AudioModel).Process(tone);
+        using QwenAudioEncoder encoder = QwenAudioEncoder.Open(AudioModel);
+        int[] prompt = [.. _audio.Tokenizer.Encode(ChatMlPrompt.Render(request.Messages, [1])).SelectMany(id => id == 151646 ? Enumerable.Repeat(id, audio.TokenCounts[0]) : [id])];
+        using var reference = new FullSequenceReference(AudioModel);
+        List<int> expected = reference.Greedy(prompt, 151646, encoder.Encode(audio), null, 12, [.. _audio.Tokenizer.EndOfTurnTokenIds]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(audio.TokenCounts[0], Is.EqualTo(37));
+            Assert.That(response.TokenIds, Is.EqualTo(expected));
+        });
+    }
+
+    [Test]
+    public async Task ChangingTheImageOrTheAudioChangesTheAnswer()
+    {
+        QwenChatResponse a = await _vl.GenerateAsync(ImageRequest("rgb-97x61.png"));
+        QwenChatResponse b = await _vl.GenerateAsync(ImageRequest("rgba-150x90.png"));
+        QwenChatResponse low = await _audio.GenerateAsync(AudioRequest(300));
+        QwenChatResponse high = await _audio.GenerateAsync(AudioRequest(3000));
+        Assert.Multiple(() =>
+        {
+            Assert.That(a.TokenIds, Is.Not.EqualTo(b.TokenIds));
+            Assert.That(low.TokenIds, Is.Not.EqualTo(high.TokenIds));
+        });
+    }
+
+    [Test]
+    public async Task TwoImagesInOneRequest()
+    {
+        var request = new QwenChatRequest([QwenChatMessage.User(ImagePart.FromFile(Image("rgb-97x61.png")), "versus", ImagePart.FromFile(Image("rgba-150x90.png")), "Compare.")], new GenerationOptions { MaxNewTokens = 4 });
+        QwenChatResponse response = await _vl.GenerateAsync(request);
+        Assert.That(response.Usage.PromptTokens, Is.EqualTo(_vl.Tokenizer.Encode(ChatMlPrompt.Render(request.Messages)).Count + (6 - 1) + (15 - 1)));
+    }
+
+    [Test]
+    public async Task EightConcurrentRequestsEqualSequentialOnes()
+    {
+        QwenChatRequest[] requests = [.. Enumerable.Range(0, 8).Select(i => new QwenChatRequest(
+            [QwenChatMessage.User(ImagePart.FromFile(Image(i % 2 == 0 ? "rgb-97x61.png" : "rgba-150x90.png")), $"Question {i}?")],
+            new GenerationOptions { MaxNewTokens = 6 }))];
+        var sequential = new List<IReadOnlyList<int>>();
+        foreach (QwenChatRequest request in requests)
+        {
+            sequential.Add((await _vl.GenerateAsync(request)).TokenIds);
+        }
+
+        QwenChatResponse[] concurrent = await Task.WhenAll(requests.Select(r => Task.Run(() => _vl.GenerateAsync(r))));
+        Assert.That(concurrent.Select(r => r.TokenIds), Is.EqualTo(sequential));
+    }
+
+    [Test]
+    public void CancellationStopsTheLoop()
+    {
+        using var cts = new CancellationTokenSource();
+        int received = 0;
+        Assert.ThrowsAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (QwenChatResponseUpdate _ in _vl.GenerateStreamingAsync(QwenChatRequest.FromPrompt("Go on.", options: new GenerationOptions { MaxNewTokens = 300 }), cts.Token))
+            {
+                if (++received == 3)
+                {
+                    await cts.CancelAsync();
+                }
+            }
+        });
+        Assert.That(received, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void AudioForAVisionOnlyModelNamesTheMissingEncoder()
+    {
+        var ex = Assert.ThrowsAsync<UnsupportedModalityException>(() => _vl.GenerateAsync(AudioRequest(300)));
+        Assert.That(ex!.Message, Does.Contain("no audio encoder").And.Contain("vl-"));
+    }
+
+    [Test]
+    public void PlaceholdersTypedIntoTheTextAreRejected()
+    {
+        var request = new QwenChatRequest([QwenChatMessage.User(ImagePart.FromFile(Image("rgb-97x61.png")), "and <|image_pad|> here")]);
+        var ex = Assert.ThrowsAsync<ArgumentException>(() => _vl.GenerateAsync(request));
+        Assert.That(ex!.Message, Does.Contain("2 image").And.Contain("1 images"));
+    }
+
+    [Test]
+    public async Task APromptBeyondTheContextIsRejected()
+    {
+        await using QwenModel small = await QwenModel.LoadAsync(TinyModelFactory.GetOrCreateVisionLanguageModel(new TinyQwenConfig { ContextLength = 64 }, Cache));
+        var ex = Assert.ThrowsAsync<PromptTooLongException>(() => small.GenerateAsync(new QwenChatRequest([QwenChatMessage.User(ImagePart.FromFile(Image("rgba-150x90.png")), string.Join(' ', Enumerable.Repeat("word", 60)))])));
+        Assert.That(ex!.ContextLength, Is.EqualTo(64));
+    }
+
+    private static QwenChatRequest ImageRequest(string image) =>
+        new([QwenChatMessage.User(ImagePart.FromFile(Image(image)), "Describe.")], new GenerationOptions { MaxNewTokens = 8 });
+
+    private static QwenChatRequest AudioRequest(double frequency) =>
+        new([QwenChatMessage.User(AudioPart.FromSamples(Enumerable.Range(0, 16000).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * frequency * i / 16000))).ToArray(), 16000), "Listen.")], new GenerationOptions { MaxNewTokens = 8 });
+}
