@@ -1,0 +1,66 @@
+using Microsoft.Extensions.AI;
+
+namespace Qwen.Onnx.Extensions.AI;
+
+/// <summary>Turns Microsoft.Extensions.AI messages and options into a <see cref="QwenChatRequest"/>.</summary>
+internal static class ChatRequestMapping
+{
+    public static QwenChatRequest ToRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        var mapped = new List<QwenChatMessage>();
+        if (options?.Instructions is { Length: > 0 } instructions)
+        {
+            mapped.Add(QwenChatMessage.System(instructions));
+        }
+
+        foreach (ChatMessage message in messages)
+        {
+            QwenChatRole role = ToRole(message.Role);
+            var parts = message.Contents.Select(ToPart).OfType<ContentPart>().ToList();
+            mapped.Add(new QwenChatMessage(role, parts.Count == 0 ? [new TextPart(string.Empty)] : parts));
+        }
+
+        return new QwenChatRequest(mapped, ToOptions(options));
+    }
+
+    private static QwenChatRole ToRole(ChatRole role) =>
+        role == ChatRole.System ? QwenChatRole.System
+        : role == ChatRole.Assistant ? QwenChatRole.Assistant
+        : role == ChatRole.Tool ? QwenChatRole.Tool
+        : role == ChatRole.User ? QwenChatRole.User
+        : throw new NotSupportedException($"The chat role '{role}' has no Qwen equivalent; use system, user, assistant or tool.");
+
+    private static ContentPart? ToPart(AIContent content) => content switch
+    {
+        TextContent text => new TextPart(text.Text),
+        DataContent data when data.HasTopLevelMediaType("image") => ImagePart.FromBytes(data.Data),
+        DataContent data when data.HasTopLevelMediaType("audio") => AudioPart.FromBytes(data.Data),
+        UriContent uri when uri.Uri.IsFile && uri.HasTopLevelMediaType("image") => ImagePart.FromFile(uri.Uri.LocalPath),
+        UriContent uri when uri.Uri.IsFile && uri.HasTopLevelMediaType("audio") => AudioPart.FromFile(uri.Uri.LocalPath),
+        DataContent or UriContent => throw new NotSupportedException($"Content of type {((content as DataContent)?.MediaType ?? (content as UriContent)?.MediaType)} is not supported: send text, image/* or audio/* data, or local file URIs."),
+        _ => null,
+    };
+
+    private static GenerationOptions ToOptions(ChatOptions? options)
+    {
+        if (options is null)
+        {
+            return new GenerationOptions();
+        }
+
+        object? penalty = null, thinking = null;
+        options.AdditionalProperties?.TryGetValue("repetition_penalty", out penalty);
+        options.AdditionalProperties?.TryGetValue("enable_thinking", out thinking);
+        return new GenerationOptions
+        {
+            MaxNewTokens = options.MaxOutputTokens ?? new GenerationOptions().MaxNewTokens,
+            Temperature = options.Temperature,
+            TopP = options.TopP,
+            TopK = options.TopK,
+            Seed = options.Seed is long seed ? unchecked((int)seed) : null,
+            StopSequences = options.StopSequences is { } stops ? [.. stops] : [],
+            RepetitionPenalty = penalty is null ? null : Convert.ToSingle(penalty, System.Globalization.CultureInfo.InvariantCulture),
+            EnableThinking = thinking is null ? null : Convert.ToBoolean(thinking, System.Globalization.CultureInfo.InvariantCulture),
+        };
+    }
+}

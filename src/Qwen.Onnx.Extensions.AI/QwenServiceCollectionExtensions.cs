@@ -1,0 +1,42 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Qwen.Onnx.Extensions.AI;
+
+/// <summary>Registers a Qwen model as the application's <see cref="IChatClient"/>.</summary>
+public static class QwenServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds a <see cref="QwenChatClient"/> (a singleton that loads the model on first use) through
+    /// <c>AddChatClient</c>, so the returned builder can add logging, OpenTelemetry or function invocation. Options are
+    /// validated when the host starts; the model logs through the container's <see cref="ILoggerFactory"/>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the model path and device.</param>
+    public static ChatClientBuilder AddQwenChatClient(this IServiceCollection services, Action<QwenChatClientOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<QwenChatClientOptions>()
+            .Configure(configure)
+            .Validate(o => Directory.Exists(o.ModelPath), "QwenChatClientOptions.ModelPath must be an existing model folder.")
+            .Validate(o => o.DeviceId >= 0 && o.MaxConcurrentRequests > 0 && Enum.IsDefined(o.Provider), "QwenChatClientOptions: DeviceId must be ≥ 0, MaxConcurrentRequests ≥ 1, Provider cpu, cuda or dml.")
+            .ValidateOnStart();
+        return services.AddChatClient(provider =>
+        {
+            QwenChatClientOptions options = provider.GetRequiredService<IOptions<QwenChatClientOptions>>().Value;
+            var modelOptions = new QwenModelOptions
+            {
+                Provider = options.Provider,
+                DeviceId = options.DeviceId,
+                AllowCpuFallback = options.AllowCpuFallback,
+                GraphVariant = options.GraphVariant,
+                MaxConcurrentRequests = options.MaxConcurrentRequests,
+                LoggerFactory = provider.GetService<ILoggerFactory>(),
+            };
+            return new QwenChatClient(QwenModel.LoadAsync(options.ModelPath, modelOptions).GetAwaiter().GetResult(), ownsModel: true);
+        });
+    }
+}
