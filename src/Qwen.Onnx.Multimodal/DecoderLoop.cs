@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Qwen.Onnx.Multimodal;
@@ -6,7 +7,7 @@ namespace Qwen.Onnx.Multimodal;
 /// One request's decoder state: embeds tokens, merges encoder features at prefill, feeds the decoder with its own
 /// previous <c>present.*</c> outputs as <c>past_key_values.*</c> (kept as ONNX Runtime values, never copied), and
 /// returns the last position's logits. Positions continue after the prompt as the last prompt position + 1 + k on
-/// every row (the rope delta of M-RoPE prompts).
+/// every row (the rope delta of M-RoPE prompts). Mask, position and token buffers are allocated once per request.
 /// </summary>
 internal sealed class DecoderLoop : IDisposable
 {
@@ -14,19 +15,47 @@ internal sealed class DecoderLoop : IDisposable
     private readonly InferenceSession _embed;
     private readonly RunOptions _run;
     private readonly CancellationToken _cancellation;
+    private readonly string[] _inputNames;
+    private readonly string[] _embedOutput;
+    private readonly long[] _ones;
+    private readonly long[] _position = new long[3];
+    private readonly long[] _token = new long[1];
+    private readonly long[] _maskShape = [1, 0];
+    private readonly long[] _stepPositionShape;
+    private readonly List<OrtValue> _inputs = [];
+    private readonly string[] _embedInput = ["input_ids"];
+    private readonly OrtValue _tokenValue;
+    private readonly OrtValue _stepPositions;
+    private readonly OrtValue _stepEmbedding;
+    private readonly OrtValue[] _stepEmbeddingOutput;
     private IDisposableReadOnlyCollection<OrtValue>? _previous;
     private long _ropeDelta;
 
-    public DecoderLoop(DecoderGraph decoder, InferenceSession embed, RunOptions run, CancellationToken cancellation)
+    public DecoderLoop(DecoderGraph decoder, InferenceSession embed, RunOptions run, int contextLength, CancellationToken cancellation)
     {
         _decoder = decoder;
         _embed = embed;
         _run = run;
         _cancellation = cancellation;
+        _inputNames = ["inputs_embeds", "attention_mask", "position_ids", .. decoder.PastNames];
+        _embedOutput = [embed.OutputMetadata.Keys.First()];
+        _ones = new long[contextLength + 1];
+        Array.Fill(_ones, 1L);
+        _stepPositionShape = decoder.ThreeRowPositions ? [3, 1, 1] : [1, 1];
+
+        // The decode step's fixed-shape tensors live for the whole request: only their contents change per token.
+        _tokenValue = OrtValue.CreateTensorValueFromMemory(_token, [1, 1]);
+        _stepPositions = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _position.AsMemory(0, decoder.ThreeRowPositions ? 3 : 1), _stepPositionShape);
+        int hidden = embed.OutputMetadata.Values.First().Dimensions[^1];
+        _stepEmbedding = OrtValue.CreateTensorValueFromMemory(new float[hidden], [1, 1, hidden]);
+        _stepEmbeddingOutput = [_stepEmbedding];
     }
 
     /// <summary>Tokens in the KV cache.</summary>
     public int Length { get; private set; }
+
+    /// <summary>Time spent inside the decoder's and the embedding's Run calls.</summary>
+    public TimeSpan RunTime { get; private set; }
 
     public Span<float> Prefill(PreparedPrompt prompt)
     {
@@ -38,66 +67,84 @@ internal sealed class DecoderLoop : IDisposable
         MergeFeatures(prompt.Ids, embeds, hidden, prompt.AudioTokenId, prompt.AudioFeatures);
         _ropeDelta = prompt.RopeDelta;
         long[] positionShape = _decoder.ThreeRowPositions ? [3, 1, s] : [1, s];
-        var inputs = new List<OrtValue>
-        {
-            embedded[0],
-            OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, s).ToArray(), [1, s]),
-            OrtValue.CreateTensorValueFromMemory(prompt.Positions, positionShape),
-        };
+        using OrtValue mask = Ones(s);
+        using OrtValue positions = OrtValue.CreateTensorValueFromMemory(prompt.Positions, positionShape);
+        long[] emptyPast = [1, _decoder.KeyValueHeads, 0, _decoder.HeadSize];
+        var pasts = _decoder.PastNames.Select(_ => OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), emptyPast)).ToList();
         try
         {
-            long[] emptyPast = [1, _decoder.KeyValueHeads, 0, _decoder.HeadSize];
-            foreach (string _ in _decoder.PastNames)
-            {
-                inputs.Add(OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), emptyPast));
-            }
-
+            _inputs.Clear();
+            _inputs.Add(embedded[0]);
+            _inputs.Add(mask);
+            _inputs.Add(positions);
+            _inputs.AddRange(pasts);
             Length = s;
-            return Run(inputs);
+            return Run();
         }
         finally
         {
-            foreach (OrtValue value in inputs.Skip(1))
-            {
-                value.Dispose();
-            }
+            pasts.ForEach(p => p.Dispose());
         }
     }
 
     public Span<float> Step(int token)
     {
-        using IDisposableReadOnlyCollection<OrtValue> embedded = Embed([token]);
-        long position = Length + _ropeDelta;
-        using OrtValue mask = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, Length + 1).ToArray(), [1, Length + 1]);
-        using OrtValue positions = _decoder.ThreeRowPositions
-            ? OrtValue.CreateTensorValueFromMemory(new[] { position, position, position }, [3, 1, 1])
-            : OrtValue.CreateTensorValueFromMemory(new[] { position }, [1, 1]);
-        var inputs = new List<OrtValue> { embedded[0], mask, positions };
-        inputs.AddRange(_previous!.Skip(1));
+        _token[0] = token;
+        long started = Stopwatch.GetTimestamp();
+        _embed.Run(_run, _embedInput, [_tokenValue], _embedOutput, _stepEmbeddingOutput);
+        RunTime += Stopwatch.GetElapsedTime(started);
+        Array.Fill(_position, Length + _ropeDelta);
+        using OrtValue mask = Ones(Length + 1);
+        _inputs.Clear();
+        _inputs.Add(_stepEmbedding);
+        _inputs.Add(mask);
+        _inputs.Add(_stepPositions);
+        for (int i = 1; i < _previous!.Count; i++)
+        {
+            _inputs.Add(_previous[i]);
+        }
+
         Length++;
-        return Run(inputs);
+        return Run();
     }
 
-    public void Dispose() => _previous?.Dispose();
+    public void Dispose()
+    {
+        _previous?.Dispose();
+        _tokenValue.Dispose();
+        _stepPositions.Dispose();
+        _stepEmbedding.Dispose();
+    }
+
+    private OrtValue Ones(int length)
+    {
+        _maskShape[1] = length;
+        return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _ones.AsMemory(0, length), _maskShape);
+    }
 
     private IDisposableReadOnlyCollection<OrtValue> Embed(long[] ids)
     {
+        long started = Stopwatch.GetTimestamp();
         using OrtValue input = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
-        return _embed.Run(_run, ["input_ids"], [input], [_embed.OutputMetadata.Keys.First()]);
+        IDisposableReadOnlyCollection<OrtValue> result = _embed.Run(_run, _embedInput, [input], _embedOutput);
+        RunTime += Stopwatch.GetElapsedTime(started);
+        return result;
     }
 
-    private Span<float> Run(List<OrtValue> inputs)
+    private Span<float> Run()
     {
+        long started = Stopwatch.GetTimestamp();
         IDisposableReadOnlyCollection<OrtValue> outputs;
         try
         {
-            outputs = _decoder.Session.Run(_run, ["inputs_embeds", "attention_mask", "position_ids", .. _decoder.PastNames], inputs, _decoder.OutputNames);
+            outputs = _decoder.Session.Run(_run, _inputNames, _inputs, _decoder.OutputNames);
         }
         catch (OnnxRuntimeException) when (_cancellation.IsCancellationRequested)
         {
             throw new OperationCanceledException(_cancellation);
         }
 
+        RunTime += Stopwatch.GetElapsedTime(started);
         _previous?.Dispose();
         _previous = outputs;
         Span<float> logits = outputs[0].GetTensorMutableDataAsSpan<float>();

@@ -96,16 +96,24 @@ public sealed class MultimodalEngine : IQwenEngine
         {
             PreparedPrompt prompt = await PrepareAsync(request, cancellationToken).ConfigureAwait(false);
             var streamer = new ResponseStreamer(Tokenizer, request.Options, Tokenizer.EndOfTurnTokenIds, prompt.Ids.Length, LoadTime, started);
+            foreach ((string stage, TimeSpan time) in prompt.Stages)
+            {
+                streamer.Stages[stage] = time;
+            }
+
             var sampler = new TokenSampler(request.Options, prompt.Ids);
             using var runOptions = new RunOptions();
             using CancellationTokenRegistration abort = cancellationToken.Register(() => runOptions.Terminate = true);
             await default(ThreadPoolHop);
-            var loop = new DecoderLoop(_decoder, _embed, runOptions, cancellationToken);
+            var loop = new DecoderLoop(_decoder, _embed, runOptions, _config.ContextLength, cancellationToken);
             using (loop)
             {
                 int token = sampler.Next(loop.Prefill(prompt));
+                TimeSpan prefillRun = loop.RunTime;
+                streamer.Stages["prefill"] = prefillRun;
                 while (true)
                 {
+                    streamer.Stages["decode_run"] = loop.RunTime - prefillRun;
                     yield return streamer.OnToken(token);
                     if (streamer.Finish is not null)
                     {
@@ -203,6 +211,8 @@ public sealed class MultimodalEngine : IQwenEngine
     {
         var images = new List<ProcessedImage>();
         var audios = new List<ProcessedAudio>();
+        var stages = new Dictionary<string, TimeSpan>();
+        long started = Stopwatch.GetTimestamp();
         try
         {
             foreach (ImagePart image in request.Images)
@@ -215,6 +225,8 @@ public sealed class MultimodalEngine : IQwenEngine
                 audios.Add(await _audioProcessor!.ProcessAsync(audio, cancellationToken).ConfigureAwait(false));
             }
 
+            stages["preprocess"] = Stopwatch.GetElapsedTime(started);
+
             string text = ChatMlPrompt.Render(request.Messages, [.. audios.Select(a => a.Segments)]);
             int[] ids = Expand(Tokenizer.Encode(text), images, audios);
             if (ids.Length >= _config.ContextLength)
@@ -222,12 +234,16 @@ public sealed class MultimodalEngine : IQwenEngine
                 throw new PromptTooLongException(ids.Length, _config.ContextLength);
             }
 
+            started = Stopwatch.GetTimestamp();
             float[] imageFeatures = images.Count == 0 ? [] : _vision!.Encode(images);
+            stages["vision"] = Stopwatch.GetElapsedTime(started);
+            started = Stopwatch.GetTimestamp();
             float[] audioFeatures = audios.Count == 0 ? [] : [.. audios.SelectMany(_audio!.Encode)];
+            stages["audio"] = Stopwatch.GetElapsedTime(started);
             (long[] positions, long ropeDelta) = _decoder.ThreeRowPositions
                 ? MropePositions.Compute(ids, new HashSet<int> { _config.ImageTokenId, _config.VideoTokenId }, [.. images.Select(i => new VisionGrid(i.GridT, i.GridH, i.GridW))], _config.MergeSize, _config.TokensPerSecond)
                 : ([.. Enumerable.Range(0, ids.Length).Select(i => (long)i)], 0);
-            return new PreparedPrompt(ids, positions, ropeDelta, imageFeatures, audioFeatures, _config.ImageTokenId, _audio is null ? -1 : _config.AudioTokenId);
+            return new PreparedPrompt(ids, positions, ropeDelta, imageFeatures, audioFeatures, _config.ImageTokenId, _audio is null ? -1 : _config.AudioTokenId, stages);
         }
         finally
         {

@@ -19,8 +19,8 @@ internal sealed record BenchReport(
     double DecodeTokensPerSecond,
     double AllocatedBytesPerToken,
     IReadOnlyDictionary<string, double> Stages,
-    LoopMeasurement BareGenAi,
-    double SdkOverheadPercent,
+    LoopMeasurement? BareGenAi,
+    double? SdkOverheadPercent,
     double TokenizerEncodeMbPerSecond)
 {
     public string ToText()
@@ -29,8 +29,12 @@ internal sealed record BenchReport(
         CultureInfo c = CultureInfo.InvariantCulture;
         text.AppendLine(c, $"runs {Runs}, load {LoadMs:F0} ms, prompt {PromptTokens} tokens");
         text.AppendLine(c, $"SDK      : ttft {TtftMs:F2} ms, prefill {PrefillMs:F2} ms, decode {DecodeTokensPerSecond:F1} tok/s, {AllocatedBytesPerToken:F0} B/token");
-        text.AppendLine(c, $"bare loop: ttft {BareGenAi.TtftMs:F2} ms, prefill {BareGenAi.PrefillMs:F2} ms, decode {BareGenAi.DecodeTokensPerSecond:F1} tok/s, {BareGenAi.AllocatedBytesPerToken:F0} B/token");
-        text.AppendLine(c, $"SDK per-token overhead vs bare loop (median of paired runs): {SdkOverheadPercent:F2}%");
+        if (BareGenAi is not null)
+        {
+            text.AppendLine(c, $"bare loop: ttft {BareGenAi.TtftMs:F2} ms, prefill {BareGenAi.PrefillMs:F2} ms, decode {BareGenAi.DecodeTokensPerSecond:F1} tok/s, {BareGenAi.AllocatedBytesPerToken:F0} B/token");
+            text.AppendLine(c, $"SDK per-token overhead vs bare loop (median of paired runs): {SdkOverheadPercent:F2}%");
+        }
+
         text.AppendLine(c, $"stages (ms): {string.Join(", ", Stages.Select(s => $"{s.Key} {s.Value:F3}"))}");
         text.Append(c, $"tokenizer encode: {TokenizerEncodeMbPerSecond:F2} MB/s");
         return text.ToString();

@@ -13,6 +13,11 @@ internal static class GenerationBench
 {
     public static async Task<BenchReport> RunAsync(BenchSettings settings, CancellationToken cancellationToken)
     {
+        if (Models.ModelFolder.Inspect(settings.Model).Layout != Models.ModelLayout.GenAi)
+        {
+            return await MultimodalBench.RunAsync(settings, BuildRequest(settings), cancellationToken);
+        }
+
         QwenChatRequest request = BuildRequest(settings);
         await using QwenModel sdk = await QwenModel.LoadAsync(settings.Model, cancellationToken: cancellationToken);
         using var bare = new BareLoop(settings.Model);
@@ -69,7 +74,7 @@ internal static class GenerationBench
             TokenizerThroughput.MegabytesPerSecond(sdk.Tokenizer));
     }
 
-    private static QwenChatRequest BuildRequest(BenchSettings settings)
+    internal static QwenChatRequest BuildRequest(BenchSettings settings)
     {
         var parts = new List<ContentPart>();
         parts.AddRange(settings.Images.Select(ImagePart.FromFile));
@@ -111,7 +116,7 @@ internal static class GenerationBench
 
     private static double Median(int runs, Func<double> measure) => Median(Enumerable.Range(0, runs + 1).Select(_ => measure()).Skip(1));
 
-    private static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         double[] sorted = [.. values.Order()];
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;

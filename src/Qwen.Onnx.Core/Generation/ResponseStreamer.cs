@@ -39,6 +39,9 @@ public sealed class ResponseStreamer
         _started = started;
     }
 
+    /// <summary>Stage times the engine records; copied into the final <see cref="QwenCompletion"/>.</summary>
+    public IDictionary<string, TimeSpan> Stages { get; } = new Dictionary<string, TimeSpan>();
+
     /// <summary>Tokens generated so far.</summary>
     public int CompletionTokens { get; private set; }
 
@@ -88,6 +91,7 @@ public sealed class ResponseStreamer
         long now = Stopwatch.GetTimestamp();
         long first = CompletionTokens == 0 ? now : _firstToken;
         var timings = new GenerationTimings(_load, Stopwatch.GetElapsedTime(_started, first), Stopwatch.GetElapsedTime(first, now), CompletionTokens);
-        return new QwenChatResponseUpdate(text, tokenId, new QwenCompletion(Finish!.Value, new QwenUsage(_promptTokens, CompletionTokens), timings));
+        var completion = new QwenCompletion(Finish!.Value, new QwenUsage(_promptTokens, CompletionTokens), timings) { Stages = new Dictionary<string, TimeSpan>(Stages) };
+        return new QwenChatResponseUpdate(text, tokenId, completion);
     }
 }

@@ -35,4 +35,11 @@ public sealed class QwenChatResponseUpdate
 /// <param name="FinishReason">Why it ended.</param>
 /// <param name="Usage">Token counts.</param>
 /// <param name="Timings">Where the time went.</param>
-public sealed record QwenCompletion(FinishReason FinishReason, QwenUsage Usage, GenerationTimings Timings);
+public sealed record QwenCompletion(FinishReason FinishReason, QwenUsage Usage, GenerationTimings Timings)
+{
+    /// <summary>
+    /// Engine-specific stage times, when the engine measures them (the multimodal engine: preprocess, vision,
+    /// audio, prefill, decode_run — time inside ONNX Runtime during decoding); empty otherwise.
+    /// </summary>
+    public IReadOnlyDictionary<string, TimeSpan> Stages { get; init; } = new Dictionary<string, TimeSpan>();
+}
