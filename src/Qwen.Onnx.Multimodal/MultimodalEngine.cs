@@ -207,12 +207,47 @@ public sealed class MultimodalEngine : IQwenEngine
         }
     }
 
+    /// <summary>
+    /// The prompt a request becomes, without running any encoder: rendered text, expanded ids, position ids (three
+    /// rows for M-RoPE decoders) and the image and audio token counts.
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="cancellationToken">Abandons preprocessing.</param>
+    public async Task<PromptInspection> InspectPromptAsync(QwenChatRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        RejectMissingEncoders(request);
+        (string text, int[] ids, long[] positions, long delta, List<ProcessedImage> images, List<ProcessedAudio> audios) = await BuildAsync(request, cancellationToken).ConfigureAwait(false);
+        images.ForEach(i => i.Dispose());
+        return new PromptInspection(text, ids, positions, _decoder.ThreeRowPositions ? 3 : 1, delta, [.. images.Select(i => i.TokenCount)], [.. audios.SelectMany(a => a.TokenCounts)]);
+    }
+
     private async Task<PreparedPrompt> PrepareAsync(QwenChatRequest request, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        (_, int[] ids, long[] positions, long ropeDelta, List<ProcessedImage> images, List<ProcessedAudio> audios) = await BuildAsync(request, cancellationToken).ConfigureAwait(false);
+        var stages = new Dictionary<string, TimeSpan> { ["preprocess"] = Stopwatch.GetElapsedTime(started) };
+        try
+        {
+            started = Stopwatch.GetTimestamp();
+            float[] imageFeatures = images.Count == 0 ? [] : _vision!.Encode(images);
+            stages["vision"] = Stopwatch.GetElapsedTime(started);
+            started = Stopwatch.GetTimestamp();
+            float[] audioFeatures = audios.Count == 0 ? [] : [.. audios.SelectMany(_audio!.Encode)];
+            stages["audio"] = Stopwatch.GetElapsedTime(started);
+            return new PreparedPrompt(ids, positions, ropeDelta, imageFeatures, audioFeatures, _config.ImageTokenId, _audio is null ? -1 : _config.AudioTokenId, stages);
+        }
+        finally
+        {
+            images.ForEach(i => i.Dispose());
+        }
+    }
+
+    /// <summary>Preprocesses the media, renders and tokenises the prompt, expands the pads and computes positions.</summary>
+    private async Task<(string Text, int[] Ids, long[] Positions, long RopeDelta, List<ProcessedImage> Images, List<ProcessedAudio> Audios)> BuildAsync(QwenChatRequest request, CancellationToken cancellationToken)
     {
         var images = new List<ProcessedImage>();
         var audios = new List<ProcessedAudio>();
-        var stages = new Dictionary<string, TimeSpan>();
-        long started = Stopwatch.GetTimestamp();
         try
         {
             foreach (ImagePart image in request.Images)
@@ -225,8 +260,6 @@ public sealed class MultimodalEngine : IQwenEngine
                 audios.Add(await _audioProcessor!.ProcessAsync(audio, cancellationToken).ConfigureAwait(false));
             }
 
-            stages["preprocess"] = Stopwatch.GetElapsedTime(started);
-
             string text = ChatMlPrompt.Render(request.Messages, [.. audios.Select(a => a.Segments)]);
             int[] ids = Expand(Tokenizer.Encode(text), images, audios);
             if (ids.Length >= _config.ContextLength)
@@ -234,23 +267,15 @@ public sealed class MultimodalEngine : IQwenEngine
                 throw new PromptTooLongException(ids.Length, _config.ContextLength);
             }
 
-            started = Stopwatch.GetTimestamp();
-            float[] imageFeatures = images.Count == 0 ? [] : _vision!.Encode(images);
-            stages["vision"] = Stopwatch.GetElapsedTime(started);
-            started = Stopwatch.GetTimestamp();
-            float[] audioFeatures = audios.Count == 0 ? [] : [.. audios.SelectMany(_audio!.Encode)];
-            stages["audio"] = Stopwatch.GetElapsedTime(started);
             (long[] positions, long ropeDelta) = _decoder.ThreeRowPositions
                 ? MropePositions.Compute(ids, new HashSet<int> { _config.ImageTokenId, _config.VideoTokenId }, [.. images.Select(i => new VisionGrid(i.GridT, i.GridH, i.GridW))], _config.MergeSize, _config.TokensPerSecond)
                 : ([.. Enumerable.Range(0, ids.Length).Select(i => (long)i)], 0);
-            return new PreparedPrompt(ids, positions, ropeDelta, imageFeatures, audioFeatures, _config.ImageTokenId, _audio is null ? -1 : _config.AudioTokenId, stages);
+            return (text, ids, positions, ropeDelta, images, audios);
         }
-        finally
+        catch
         {
-            foreach (ProcessedImage image in images)
-            {
-                image.Dispose();
-            }
+            images.ForEach(i => i.Dispose());
+            throw;
         }
     }
 

@@ -93,6 +93,25 @@ internal static class OnnxCommunityConfigs
         },
         Indented);
 
+    public static string Omni(TinyQwenConfig c)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(VisionLanguage(c))!.AsObject();
+        json["model_type"] = "qwen2_5_omni_thinker";
+        json["audio_token_index"] = 151646;
+        return json.ToJsonString(Indented);
+    }
+
+    public static string OmniPreprocessor()
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Qwen2VlPreprocessor())!.AsObject();
+        foreach ((string key, System.Text.Json.Nodes.JsonNode? value) in System.Text.Json.Nodes.JsonNode.Parse(WhisperPreprocessor())!.AsObject())
+        {
+            json[key] = value?.DeepClone();
+        }
+
+        return json.ToJsonString(Indented);
+    }
+
     public static string Generation() => JsonSerializer.Serialize(
         new { bos_token_id = 151643, eos_token_id = new[] { 151645, 151643 }, pad_token_id = 151643 },
         Indented);

@@ -90,6 +90,29 @@ public static class TinyModelFactory
         File.WriteAllText(Path.Combine(folder, "generation_config.json"), OnnxCommunityConfigs.Generation());
     }
 
+    /// <summary>
+    /// Writes a model with both encoders (in the spirit of Qwen2.5-Omni's thinker): the VL layout plus
+    /// <c>onnx/audio_encoder.onnx</c>, the audio tokens of <see cref="WriteAudioLanguageModel"/>, and one
+    /// <c>preprocessor_config.json</c> holding both the image and the Whisper parameters.
+    /// </summary>
+    /// <param name="folder">The destination; created if missing, files overwritten.</param>
+    /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
+    public static void WriteOmniModel(string folder, TinyQwenConfig? config = null)
+    {
+        config ??= new TinyQwenConfig();
+        WriteVisionLanguageModel(folder, config);
+        QwenTokenizerAssets.WriteTo(folder, QwenTokenizerAssets.AudioTokenRenames);
+        Save(AudioEncoderGraph.Build(config), Path.Combine(folder, "onnx", "audio_encoder.onnx"));
+        File.WriteAllText(Path.Combine(folder, "config.json"), OnnxCommunityConfigs.Omni(config));
+        File.WriteAllText(Path.Combine(folder, "preprocessor_config.json"), OnnxCommunityConfigs.OmniPreprocessor());
+    }
+
+    /// <summary>Returns the folder of a cached model with both encoders, building it first if needed.</summary>
+    /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
+    /// <param name="cacheFolder">Where models are cached; <see langword="null"/> for <see cref="DefaultCacheFolder"/>.</param>
+    public static string GetOrCreateOmniModel(TinyQwenConfig? config = null, string? cacheFolder = null) =>
+        GetOrCreate("omni", "preprocessor_config.json", WriteOmniModel, config, cacheFolder);
+
     /// <summary>Returns the folder of a cached audio-language model, building it first if needed. Safe across processes.</summary>
     /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
     /// <param name="cacheFolder">Where models are cached; <see langword="null"/> for <see cref="DefaultCacheFolder"/>.</param>

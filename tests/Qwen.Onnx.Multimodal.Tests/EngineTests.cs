@@ -156,3 +156,25 @@ public class EngineTests
     private static QwenChatRequest AudioRequest(double frequency) =>
         new([QwenChatMessage.User(AudioPart.FromSamples(Enumerable.Range(0, 16000).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * frequency * i / 16000))).ToArray(), 16000), "Listen.")], new GenerationOptions { MaxNewTokens = 8 });
 }
+
+public class OmniTests
+{
+    [Test]
+    public async Task OneRequestCarriesAnImageAndAudioTogether()
+    {
+        string folder = TinyModelFactory.GetOrCreateOmniModel(cacheFolder: Path.Combine(Path.GetTempPath(), "qwen-onnx-tests", "models"));
+        await using QwenModel model = await QwenModel.LoadAsync(folder);
+        string image = Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", "rgb-97x61.png");
+        QwenChatRequest Request(double frequency) => new(
+            [QwenChatMessage.User(ImagePart.FromFile(image), AudioPart.FromSamples(Enumerable.Range(0, 16000).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * frequency * i / 16000))).ToArray(), 16000), "What do you see and hear?")],
+            new GenerationOptions { MaxNewTokens = 6 });
+        QwenChatResponse a = await model.GenerateAsync(Request(300));
+        QwenChatResponse b = await model.GenerateAsync(Request(3000));
+        int textTokens = model.Tokenizer.Encode(ChatMlPrompt.Render(Request(300).Messages, [1])).Count;
+        Assert.Multiple(() =>
+        {
+            Assert.That(a.Usage.PromptTokens, Is.EqualTo(textTokens + (6 - 1) + (25 - 1)), "6 image and 25 audio tokens replace their placeholders");
+            Assert.That(a.TokenIds, Is.Not.EqualTo(b.TokenIds), "the audio reaches the model next to the image");
+        });
+    }
+}

@@ -3,32 +3,61 @@ using Qwen.Onnx.Testing;
 
 namespace Qwen.Onnx.Cli.Commands;
 
-/// <summary><c>qwen-onnx demo</c>: builds (or reuses) the tiny model and streams one answer end to end with timings.</summary>
+/// <summary>
+/// <c>qwen-onnx demo</c>: streams answers end to end with timings. Without --model it builds (or reuses) tiny
+/// random-weight models and runs a text request (GenAI engine), an image request and an audio request (multimodal
+/// engine), so every path of the SDK runs on a fresh machine.
+/// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
         var prompt = new Option<string>("--prompt") { Description = "The question.", DefaultValueFactory = _ => "Give me three facts about Hangzhou." };
-        var model = new Option<string?>("--model", "-m") { Description = "A real model folder; without it the built-in tiny model is used." };
+        var model = new Option<string?>("--model", "-m") { Description = "A real model folder; without it the built-in tiny models are used." };
         var maxNewTokens = new Option<int>("--max-new-tokens") { DefaultValueFactory = _ => 48, Description = "Most tokens to generate." };
-        var command = new Command("demo", "Stream an answer end to end; uses a built-in tiny random-weight model unless --model is given.") { prompt, model, maxNewTokens };
+        var command = new Command("demo", "Stream answers end to end; uses built-in tiny random-weight models unless --model is given.") { prompt, model, maxNewTokens };
         command.SetAction(async (result, ct) =>
         {
-            string? path = result.GetValue(model);
-            if (path is null)
+            var options = new GenerationOptions { MaxNewTokens = result.GetValue(maxNewTokens) };
+            string question = result.GetValue(prompt)!;
+            if (result.GetValue(model) is string path)
             {
-                path = TinyModelFactory.GetOrCreateTextModel();
-                Console.Error.WriteLine($"No --model given: using the tiny random-weight Qwen2 model in {path} (its text is gibberish; its timings are real).");
+                await RunAsync(path, QwenChatRequest.FromPrompt(question, "You are a helpful assistant.", options), ct);
+                return 0;
             }
 
-            await using QwenModel qwen = await ModelLoading.LoadAsync(path, new QwenModelOptions { LoggerFactory = ConsoleLogging.Factory }, ct);
-            var request = QwenChatRequest.FromPrompt(result.GetValue(prompt)!, "You are a helpful assistant.", new GenerationOptions { MaxNewTokens = result.GetValue(maxNewTokens) });
-            Console.WriteLine($"> {request.Messages[^1].Text}");
-            QwenChatResponse response = await Streaming.PrintAsync(qwen, request, ct);
-            Console.WriteLine();
-            Console.WriteLine(Streaming.Summary(qwen, response));
+            Console.Error.WriteLine("No --model given: using tiny random-weight Qwen models (their text is gibberish; their token ids and timings are real).");
+            await RunAsync(TinyModelFactory.GetOrCreateTextModel(), QwenChatRequest.FromPrompt(question, "You are a helpful assistant.", options), ct);
+            string omni = TinyModelFactory.GetOrCreateOmniModel();
+            await RunAsync(omni, new QwenChatRequest([QwenChatMessage.User(ImagePart.FromPixels(Gradient(), 224, 160, PixelFormat.Rgb24), "What is in this picture?")], options), ct);
+            await RunAsync(omni, new QwenChatRequest([QwenChatMessage.User(AudioPart.FromSamples(Tone(), 16000), "What do you hear?")], options), ct);
             return 0;
         });
         return command;
     }
+
+    private static async Task RunAsync(string path, QwenChatRequest request, CancellationToken cancellationToken)
+    {
+        await using QwenModel qwen = await ModelLoading.LoadAsync(path, new QwenModelOptions { LoggerFactory = ConsoleLogging.Factory }, cancellationToken);
+        string media = string.Concat(request.Images.Select(_ => "[image] ").Concat(request.Audios.Select(_ => "[audio] ")));
+        Console.WriteLine($"> {media}{request.Messages[^1].Text}");
+        QwenChatResponse response = await Streaming.PrintAsync(qwen, request, cancellationToken);
+        Console.WriteLine();
+        Console.WriteLine(Streaming.Summary(qwen, response));
+        Console.WriteLine();
+    }
+
+    private static byte[] Gradient()
+    {
+        var pixels = new byte[224 * 160 * 3];
+        for (int i = 0; i < pixels.Length; i += 3)
+        {
+            int x = i / 3 % 224, y = i / 3 / 224;
+            (pixels[i], pixels[i + 1], pixels[i + 2]) = ((byte)x, (byte)(y * 255 / 160), (byte)((x + y) % 256));
+        }
+
+        return pixels;
+    }
+
+    private static float[] Tone() => [.. Enumerable.Range(0, 32000).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * 440 * i / 16000)))];
 }

@@ -10,7 +10,7 @@ namespace Qwen.Onnx.Cli.Commands;
 /// <summary><c>qwen-onnx inspect</c>: writes the tensors a model would receive as .npy files, to compare with Python.</summary>
 internal static class InspectCommand
 {
-    public static Command Create() => new("inspect", "Write model inputs as NumPy .npy files.") { Image(), Audio() };
+    public static Command Create() => new("inspect", "Write model inputs as NumPy .npy files.") { Image(), Audio(), InspectPromptCommand.Create() };
 
     private static Command Audio()
     {
