@@ -9,7 +9,7 @@ for project in "$root"/src/*/*.csproj; do
   dotnet pack "$project" -c Release -p:Version="$version" -o "$feed" --nologo -v quiet
 done
 
-for id in Qwen.Onnx.Core Qwen.Onnx.Runtime Qwen.Onnx.Text Qwen.Onnx.Vision Qwen.Onnx.Audio Qwen.Onnx Qwen.Onnx.Testing; do
+for id in Qwen.Onnx.Core Qwen.Onnx.Runtime Qwen.Onnx.Text Qwen.Onnx.Vision Qwen.Onnx.Audio Qwen.Onnx.Multimodal Qwen.Onnx Qwen.Onnx.Extensions.AI Qwen.Onnx.Testing; do
   package="$feed/$id.$version.nupkg"
   [ -f "$package" ] || { echo "missing package $package" >&2; exit 1; }
   # Each package carries its README, licence expression, repository and XML docs.
@@ -17,7 +17,8 @@ for id in Qwen.Onnx.Core Qwen.Onnx.Runtime Qwen.Onnx.Text Qwen.Onnx.Vision Qwen.
   for field in '<readme>README.md</readme>' '<license type="expression">Apache-2.0</license>' '<repository type="git"' '<description>'; do
     grep -q "$field" <<<"$nuspec" || { echo "$id: nuspec lacks $field" >&2; exit 1; }
   done
-  unzip -l "$package" | grep -q "lib/net10.0/$id.xml" || { echo "$id: no XML docs in the package" >&2; exit 1; }
+  listing="$(unzip -l "$package")"
+  grep -q "lib/net10.0/$id.xml" <<<"$listing" || { echo "$id: no XML docs in the package" >&2; exit 1; }
 done
 
 app="$(mktemp -d)"

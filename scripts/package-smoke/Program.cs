@@ -49,5 +49,25 @@ if (audio.TokenCounts[0] != 25 || audioEncoder.Encode(audio).Length != 25 * 64)
     return 1;
 }
 
-Console.WriteLine($"package smoke test passed: {tokens} tokens on {model.Provider}, {completion.Timings.TokensPerSecond:F0} tokens/s; image of {image.TokenCount} tokens and 1 s of audio encoded");
+// The whole multimodal path through the IChatClient: an image question on the tiny VL model.
+await using QwenModel vlModel = await QwenModel.LoadAsync(vl);
+using var chat = new Qwen.Onnx.Extensions.AI.QwenChatClient(vlModel);
+var reply = await chat.GetResponseAsync(
+    [new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, [new Microsoft.Extensions.AI.DataContent(Png(), "image/png"), new Microsoft.Extensions.AI.TextContent("What is this?")])],
+    new Microsoft.Extensions.AI.ChatOptions { MaxOutputTokens = 3 });
+if (reply.Usage?.OutputTokenCount != 3)
+{
+    Console.Error.WriteLine("package smoke test failed: the chat client did not answer");
+    return 1;
+}
+
+Console.WriteLine($"package smoke test passed: {tokens} tokens on {model.Provider}, {completion.Timings.TokensPerSecond:F0} tokens/s; image of {image.TokenCount} tokens and 1 s of audio encoded; image question answered through IChatClient");
 return 0;
+
+static byte[] Png()
+{
+    using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(64, 48);
+    using var stream = new MemoryStream();
+    SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, stream);
+    return stream.ToArray();
+}
