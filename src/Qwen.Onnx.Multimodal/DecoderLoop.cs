@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 
@@ -79,7 +80,7 @@ internal sealed class DecoderLoop : IDisposable
             _inputs.Add(positions);
             _inputs.AddRange(pasts);
             Length = s;
-            return Run();
+            return Run(s);
         }
         finally
         {
@@ -87,6 +88,7 @@ internal sealed class DecoderLoop : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<float> Step(int token)
     {
         _token[0] = token;
@@ -105,7 +107,7 @@ internal sealed class DecoderLoop : IDisposable
         }
 
         Length++;
-        return Run();
+        return Run(1);
     }
 
     public void Dispose()
@@ -116,6 +118,7 @@ internal sealed class DecoderLoop : IDisposable
         _stepEmbedding.Dispose();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private OrtValue Ones(int length)
     {
         _maskShape[1] = length;
@@ -131,7 +134,9 @@ internal sealed class DecoderLoop : IDisposable
         return result;
     }
 
-    private Span<float> Run()
+    /// <summary>Runs the decoder on the prepared inputs and returns the logits of the last of its <paramref name="tokens"/> positions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Span<float> Run(int tokens)
     {
         long started = Stopwatch.GetTimestamp();
         IDisposableReadOnlyCollection<OrtValue> outputs;
@@ -148,8 +153,7 @@ internal sealed class DecoderLoop : IDisposable
         _previous?.Dispose();
         _previous = outputs;
         Span<float> logits = outputs[0].GetTensorMutableDataAsSpan<float>();
-        int vocabulary = (int)outputs[0].GetTensorTypeAndShape().Shape[^1];
-        return logits[^vocabulary..];
+        return logits[^(logits.Length / tokens)..];
     }
 
     private static void MergeFeatures(int[] ids, Span<float> embeds, int hidden, int tokenId, float[] features)
