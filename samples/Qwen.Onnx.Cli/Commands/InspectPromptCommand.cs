@@ -11,27 +11,14 @@ internal static class InspectPromptCommand
     public static Command Create()
     {
         Option<string> model = CliOptions.Model();
-        var prompt = new Option<string>("--prompt", "-p") { Description = "The user's message.", Required = true };
-        var system = new Option<string?>("--system") { Description = "A system prompt." };
-        var images = new Option<string[]>("--image") { Description = "An image file (repeatable)." };
-        var audios = new Option<string[]>("--audio") { Description = "An audio file (repeatable)." };
+        var conversation = new PromptArguments();
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for input_ids.npy and position_ids.npy.", Required = true };
-        var command = new Command("prompt", "Write input_ids.npy and position_ids.npy for a request (onnx-community models).") { model, prompt, system, images, audios, output };
+        var command = new Command("prompt", "Write input_ids.npy and position_ids.npy for a request (onnx-community models).") { model, output };
+        conversation.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            var parts = new List<ContentPart>();
-            parts.AddRange((result.GetValue(images) ?? []).Select(ImagePart.FromFile));
-            parts.AddRange((result.GetValue(audios) ?? []).Select(AudioPart.FromFile));
-            parts.Add(result.GetValue(prompt)!);
-            var messages = new List<QwenChatMessage>();
-            if (result.GetValue(system) is string systemPrompt)
-            {
-                messages.Add(QwenChatMessage.System(systemPrompt));
-            }
-
-            messages.Add(QwenChatMessage.User([.. parts]));
             using MultimodalEngine engine = await MultimodalEngine.LoadAsync(result.GetValue(model)!, cancellationToken: ct);
-            PromptInspection inspection = await engine.InspectPromptAsync(new QwenChatRequest(messages), ct);
+            PromptInspection inspection = await engine.InspectPromptAsync(conversation.Request(result), ct);
             DirectoryInfo folder = result.GetValue(output)!;
             folder.Create();
             int s = inspection.InputIds.Length;

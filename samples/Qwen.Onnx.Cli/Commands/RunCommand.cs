@@ -10,27 +10,14 @@ internal static class RunCommand
     public static Command Create()
     {
         Option<string> model = CliOptions.Model();
-        var prompt = new Option<string>("--prompt", "-p") { Description = "The user's message.", Required = true };
-        var system = new Option<string?>("--system") { Description = "A system prompt." };
-        var images = new Option<string[]>("--image") { Description = "An image file (repeatable; needs a vision model)." };
-        var audios = new Option<string[]>("--audio") { Description = "An audio file (repeatable; needs an audio model)." };
+        var conversation = new PromptArguments();
         var generation = new GenerationArguments();
-        var command = new Command("run", "Answer one prompt.") { model, prompt, system, images, audios, CliOptions.Json };
+        var command = new Command("run", "Answer one prompt.") { model, CliOptions.Json };
+        conversation.AddTo(command);
         generation.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            var parts = new List<ContentPart>();
-            parts.AddRange((result.GetValue(images) ?? []).Select(ImagePart.FromFile));
-            parts.AddRange((result.GetValue(audios) ?? []).Select(AudioPart.FromFile));
-            parts.Add(result.GetValue(prompt)!);
-            var messages = new List<QwenChatMessage>();
-            if (result.GetValue(system) is string systemPrompt)
-            {
-                messages.Add(QwenChatMessage.System(systemPrompt));
-            }
-
-            messages.Add(QwenChatMessage.User([.. parts]));
-            var request = new QwenChatRequest(messages, generation.Generation(result));
+            QwenChatRequest request = conversation.Request(result, generation.Generation(result));
             request.Options.Validate();
 
             await using QwenModel qwen = await ModelLoading.LoadAsync(result.GetValue(model)!, generation.Model(result), ct);
