@@ -26,6 +26,7 @@ internal sealed class DecoderLoop : IDisposable
     private readonly List<OrtValue> _inputs = [];
     private readonly string[] _embedInput = ["input_ids"];
     private readonly OrtValue _tokenValue;
+    private readonly OrtValue[] _tokenInput;
     private readonly OrtValue _stepPositions;
     private readonly OrtValue _stepEmbedding;
     private readonly OrtValue[] _stepEmbeddingOutput;
@@ -46,6 +47,7 @@ internal sealed class DecoderLoop : IDisposable
 
         // The decode step's fixed-shape tensors live for the whole request: only their contents change per token.
         _tokenValue = OrtValue.CreateTensorValueFromMemory(_token, [1, 1]);
+        _tokenInput = [_tokenValue];
         _stepPositions = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _position.AsMemory(0, decoder.ThreeRowPositions ? 3 : 1), _stepPositionShape);
         int hidden = embed.OutputMetadata.Values.First().Dimensions[^1];
         _stepEmbedding = OrtValue.CreateTensorValueFromMemory(new float[hidden], [1, 1, hidden]);
@@ -93,7 +95,7 @@ internal sealed class DecoderLoop : IDisposable
     {
         _token[0] = token;
         long started = Stopwatch.GetTimestamp();
-        _embed.Run(_run, _embedInput, [_tokenValue], _embedOutput, _stepEmbeddingOutput);
+        _embed.Run(_run, _embedInput, _tokenInput, _embedOutput, _stepEmbeddingOutput);
         RunTime += Stopwatch.GetElapsedTime(started);
         Array.Fill(_position, Length + _ropeDelta);
         using OrtValue mask = Ones(Length + 1);
