@@ -20,10 +20,13 @@ internal sealed class DecoderGraph : IDisposable
             }
         }
 
-        if (session.InputMetadata["inputs_embeds"].ElementDataType != TensorElementType.Float)
+        TensorElementType embeddings = session.InputMetadata["inputs_embeds"].ElementDataType;
+        if (embeddings is not (TensorElementType.Float or TensorElementType.Float16))
         {
-            throw new InvalidModelException(folder, "this decoder takes float16 embeddings; only float32-activation variants (fp32, q4, q8, int8, uint8) are supported so far. Choose one with QwenModelOptions.GraphVariant.");
+            throw new InvalidModelException(folder, $"this decoder takes {embeddings} embeddings; float32 and float16 decoders are supported.");
         }
+
+        HalfPrecision = embeddings == TensorElementType.Float16;
 
         PastNames = [.. session.InputMetadata.Keys.Where(k => k.StartsWith("past_key_values.", StringComparison.Ordinal))];
         PresentNames = [.. PastNames.Select(p => "present." + p["past_key_values.".Length..])];
@@ -43,6 +46,9 @@ internal sealed class DecoderGraph : IDisposable
     public string[] OutputNames { get; }
 
     public int KeyValueHeads { get; }
+
+    /// <summary>Whether embeddings, KV cache and logits are float16 (the _fp16 and _q4f16 exports).</summary>
+    public bool HalfPrecision { get; }
 
     public int HeadSize { get; }
 

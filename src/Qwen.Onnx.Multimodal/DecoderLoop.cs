@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Diagnostics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Qwen.Onnx.Multimodal;
@@ -31,6 +33,7 @@ internal sealed class DecoderLoop : IDisposable
     private readonly OrtValue _stepEmbedding;
     private readonly OrtValue[] _stepEmbeddingOutput;
     private IDisposableReadOnlyCollection<OrtValue>? _previous;
+    private float[] _logits = [];
     private long _ropeDelta;
 
     public DecoderLoop(DecoderGraph decoder, InferenceSession embed, RunOptions run, int contextLength, CancellationToken cancellation)
@@ -50,7 +53,9 @@ internal sealed class DecoderLoop : IDisposable
         _tokenInput = [_tokenValue];
         _stepPositions = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _position.AsMemory(0, decoder.ThreeRowPositions ? 3 : 1), _stepPositionShape);
         int hidden = embed.OutputMetadata.Values.First().Dimensions[^1];
-        _stepEmbedding = OrtValue.CreateTensorValueFromMemory(new float[hidden], [1, 1, hidden]);
+        _stepEmbedding = decoder.HalfPrecision
+            ? OrtValue.CreateTensorValueFromMemory(new Float16[hidden], [1, 1, hidden])
+            : OrtValue.CreateTensorValueFromMemory(new float[hidden], [1, 1, hidden]);
         _stepEmbeddingOutput = [_stepEmbedding];
     }
 
@@ -64,16 +69,27 @@ internal sealed class DecoderLoop : IDisposable
     {
         int s = prompt.Ids.Length;
         using IDisposableReadOnlyCollection<OrtValue> embedded = Embed([.. prompt.Ids.Select(i => (long)i)]);
-        Span<float> embeds = embedded[0].GetTensorMutableDataAsSpan<float>();
-        int hidden = embeds.Length / s;
-        MergeFeatures(prompt.Ids, embeds, hidden, prompt.ImageTokenId, prompt.ImageFeatures);
-        MergeFeatures(prompt.Ids, embeds, hidden, prompt.AudioTokenId, prompt.AudioFeatures);
+        if (_decoder.HalfPrecision)
+        {
+            Span<Half> embeds = MemoryMarshal.Cast<Float16, Half>(embedded[0].GetTensorMutableDataAsSpan<Float16>());
+            MergeFeatures(prompt.Ids, embeds, embeds.Length / s, prompt.ImageTokenId, prompt.ImageFeatures);
+            MergeFeatures(prompt.Ids, embeds, embeds.Length / s, prompt.AudioTokenId, prompt.AudioFeatures);
+        }
+        else
+        {
+            Span<float> embeds = embedded[0].GetTensorMutableDataAsSpan<float>();
+            MergeFeatures(prompt.Ids, embeds, embeds.Length / s, prompt.ImageTokenId, prompt.ImageFeatures);
+            MergeFeatures(prompt.Ids, embeds, embeds.Length / s, prompt.AudioTokenId, prompt.AudioFeatures);
+        }
+
         _ropeDelta = prompt.RopeDelta;
         long[] positionShape = _decoder.ThreeRowPositions ? [3, 1, s] : [1, s];
         using OrtValue mask = Ones(s);
         using OrtValue positions = OrtValue.CreateTensorValueFromMemory(prompt.Positions, positionShape);
         long[] emptyPast = [1, _decoder.KeyValueHeads, 0, _decoder.HeadSize];
-        var pasts = _decoder.PastNames.Select(_ => OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), emptyPast)).ToList();
+        var pasts = _decoder.PastNames.Select(_ => _decoder.HalfPrecision
+            ? OrtValue.CreateTensorValueFromMemory(Array.Empty<Float16>(), emptyPast)
+            : OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), emptyPast)).ToList();
         try
         {
             _inputs.Clear();
@@ -154,8 +170,30 @@ internal sealed class DecoderLoop : IDisposable
         RunTime += Stopwatch.GetElapsedTime(started);
         _previous?.Dispose();
         _previous = outputs;
-        Span<float> logits = outputs[0].GetTensorMutableDataAsSpan<float>();
-        return logits[^(logits.Length / tokens)..];
+        if (!_decoder.HalfPrecision)
+        {
+            Span<float> logits = outputs[0].GetTensorMutableDataAsSpan<float>();
+            return logits[^(logits.Length / tokens)..];
+        }
+
+        // float16 logits are widened once per step into a buffer the sampler may modify.
+        ReadOnlySpan<Half> half = MemoryMarshal.Cast<Float16, Half>(outputs[0].GetTensorDataAsSpan<Float16>());
+        half = half[^(half.Length / tokens)..];
+        if (_logits.Length != half.Length)
+        {
+            _logits = new float[half.Length];
+        }
+
+        TensorPrimitives.ConvertToSingle(half, _logits);
+        return _logits;
+    }
+
+    private static void MergeFeatures(int[] ids, Span<Half> embeds, int hidden, int tokenId, float[] features)
+    {
+        var widened = new float[embeds.Length];
+        TensorPrimitives.ConvertToSingle(embeds, widened);
+        MergeFeatures(ids, widened, hidden, tokenId, features);
+        TensorPrimitives.ConvertToHalf(widened, embeds);
     }
 
     private static void MergeFeatures(int[] ids, Span<float> embeds, int hidden, int tokenId, float[] features)

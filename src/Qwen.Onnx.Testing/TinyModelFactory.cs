@@ -14,7 +14,7 @@ namespace Qwen.Onnx.Testing;
 public static class TinyModelFactory
 {
     // Bump when the graphs or files change, so cached models are rebuilt.
-    private const int FormatVersion = 2;
+    private const int FormatVersion = 3;
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -44,8 +44,8 @@ public static class TinyModelFactory
     /// <summary>
     /// Writes a Qwen2-VL-style model in the onnx-community layout: <c>config.json</c>, <c>preprocessor_config.json</c>,
     /// <c>generation_config.json</c>, tokenizer files and <c>onnx/embed_tokens.onnx</c>, <c>onnx/vision_encoder.onnx</c>
-    /// (inputs <c>pixel_values</c>, <c>grid_thw</c>) with its float16 twin <c>onnx/vision_encoder_fp16.onnx</c>,
-    /// <c>onnx/decoder_model_merged.onnx</c> (<c>inputs_embeds</c>, <c>position_ids</c> [3,B,S]).
+    /// (inputs <c>pixel_values</c>, <c>grid_thw</c>), <c>onnx/decoder_model_merged.onnx</c> (<c>inputs_embeds</c>,
+    /// <c>position_ids</c> [3,B,S]), and float16 twins of all three (<c>*_fp16.onnx</c>: float16 I/O and KV cache).
     /// </summary>
     /// <param name="folder">The destination; created if missing, files overwritten.</param>
     /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
@@ -61,6 +61,9 @@ public static class TinyModelFactory
         Save(decoder, Path.Combine(onnx, "decoder_model_merged.onnx"));
         Save(VisionEncoderGraph.Build(config, patchSize: 14, gridInputName: "grid_thw"), Path.Combine(onnx, "vision_encoder.onnx"));
         Save(VisionEncoderGraph.Build(config, patchSize: 14, gridInputName: "grid_thw", halfPrecision: true), Path.Combine(onnx, "vision_encoder_fp16.onnx"));
+        (var embedHalf, var decoderHalf) = DecoderGraph.BuildSplit(config, [.. config.MropeSections], halfPrecision: true);
+        Save(embedHalf, Path.Combine(onnx, "embed_tokens_fp16.onnx"));
+        Save(decoderHalf, Path.Combine(onnx, "decoder_model_merged_fp16.onnx"));
         File.WriteAllText(Path.Combine(folder, "config.json"), OnnxCommunityConfigs.VisionLanguage(config));
         File.WriteAllText(Path.Combine(folder, "preprocessor_config.json"), OnnxCommunityConfigs.Qwen2VlPreprocessor());
         File.WriteAllText(Path.Combine(folder, "generation_config.json"), OnnxCommunityConfigs.Generation());

@@ -178,3 +178,24 @@ public class OmniTests
         });
     }
 }
+
+public class HalfPrecisionTests
+{
+    [Test]
+    public async Task Float16ExportsRunWithTheirKvCacheInFloat16()
+    {
+        string folder = TinyModelFactory.GetOrCreateVisionLanguageModel(cacheFolder: Path.Combine(Path.GetTempPath(), "qwen-onnx-tests", "models"));
+        string image = Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", "rgb-97x61.png");
+        var request = new QwenChatRequest([QwenChatMessage.User(ImagePart.FromFile(image), "Describe.")], new GenerationOptions { MaxNewTokens = 8 });
+        await using QwenModel full = await QwenModel.LoadAsync(folder);
+        await using QwenModel half = await QwenModel.LoadAsync(folder, new QwenModelOptions { GraphVariant = OnnxGraphVariant.Fp16 });
+        QwenChatResponse expected = await full.GenerateAsync(request);
+        QwenChatResponse actual = await half.GenerateAsync(request);
+        Assert.Multiple(() =>
+        {
+            Assert.That(actual.TokenIds, Has.Count.EqualTo(8));
+            Assert.That(actual.Usage.PromptTokens, Is.EqualTo(expected.Usage.PromptTokens));
+            Assert.That(actual.TokenIds.Take(3), Is.EqualTo(expected.TokenIds.Take(3)), "float16 rounding may change later random-model tokens, not the first ones");
+        });
+    }
+}

@@ -22,10 +22,12 @@ internal sealed class DecoderGraph
     private readonly WeightSource _w;
     private readonly float[] _embedLow;
     private readonly float[] _embedHigh;
+    private readonly bool _half;
 
-    private DecoderGraph(TinyQwenConfig config)
+    private DecoderGraph(TinyQwenConfig config, bool halfPrecision = false)
     {
         _c = config;
+        _half = halfPrecision;
         _w = new WeightSource(config.Seed);
         _embedLow = _w.Uniform(HashBase * _c.HiddenSize, 1f);
         _embedHigh = _w.Uniform(HashRows * _c.HiddenSize, 1f);
@@ -39,9 +41,12 @@ internal sealed class DecoderGraph
     /// <summary>The onnx-community pair: embed_tokens (input_ids → inputs_embeds) and a decoder taking inputs_embeds.</summary>
     /// <param name="config">Shape and seed.</param>
     /// <param name="mropeSections">Frequency slots per temporal/height/width axis for [3,B,S] positions; null for [B,S].</param>
-    public static (ModelProto EmbedTokens, ModelProto Decoder) BuildSplit(TinyQwenConfig config, int[]? mropeSections)
+    /// <param name="halfPrecision">
+    /// float16 embeddings, KV cache and logits, as the _fp16 exports have (the same weights, computed in float between casts).
+    /// </param>
+    public static (ModelProto EmbedTokens, ModelProto Decoder) BuildSplit(TinyQwenConfig config, int[]? mropeSections, bool halfPrecision = false)
     {
-        var graph = new DecoderGraph(config);
+        var graph = new DecoderGraph(config, halfPrecision);
         return (graph.WriteEmbedTokens(), graph.WriteDecoder(DecoderInput.InputsEmbeds, mropeSections));
     }
 
@@ -49,12 +54,12 @@ internal sealed class DecoderGraph
     {
         var g = new OnnxGraphBuilder("qwen2_tiny_embed_tokens");
         g.Input("input_ids", DataType.Int64, "batch_size", "sequence_length");
-        g.Output("inputs_embeds", DataType.Float, "batch_size", "sequence_length", _c.HiddenSize);
+        g.Output("inputs_embeds", Io, "batch_size", "sequence_length", _c.HiddenSize);
         string low = g.Floats("embed.low", _embedLow, HashBase, _c.HiddenSize);
         string high = g.Floats("embed.high", _embedHigh, HashRows, _c.HiddenSize);
         string mod = g.Op("Mod", ["input_ids", g.Scalar((long)HashBase)]);
         string div = g.Op("Div", ["input_ids", g.Scalar((long)HashBase)]);
-        g.OpNamed("inputs_embeds", "Add", [g.Op("Gather", [low, mod]), g.Op("Gather", [high, div])]);
+        g.OpNamed("inputs_embeds", "Cast", [g.Op("Add", [g.Op("Gather", [low, mod]), g.Op("Gather", [high, div])])], ("to", (long)Io));
         return g.ToModel();
     }
 
@@ -68,7 +73,7 @@ internal sealed class DecoderGraph
         }
         else
         {
-            _g.Input("inputs_embeds", DataType.Float, "batch_size", "sequence_length", _c.HiddenSize);
+            _g.Input("inputs_embeds", Io, "batch_size", "sequence_length", _c.HiddenSize);
         }
 
         _g.Input("attention_mask", DataType.Int64, "batch_size", "total_sequence_length");
@@ -82,18 +87,18 @@ internal sealed class DecoderGraph
         }
         for (int i = 0; i < _c.NumLayers; i++)
         {
-            _g.Input($"past_key_values.{i}.key", DataType.Float, "batch_size", kv, "past_sequence_length", hd);
-            _g.Input($"past_key_values.{i}.value", DataType.Float, "batch_size", kv, "past_sequence_length", hd);
+            _g.Input($"past_key_values.{i}.key", Io, "batch_size", kv, "past_sequence_length", hd);
+            _g.Input($"past_key_values.{i}.value", Io, "batch_size", kv, "past_sequence_length", hd);
         }
 
-        _g.Output("logits", DataType.Float, "batch_size", "sequence_length", _c.VocabSize);
+        _g.Output("logits", Io, "batch_size", "sequence_length", _c.VocabSize);
         for (int i = 0; i < _c.NumLayers; i++)
         {
-            _g.Output($"present.{i}.key", DataType.Float, "batch_size", kv, "total_sequence_length", hd);
-            _g.Output($"present.{i}.value", DataType.Float, "batch_size", kv, "total_sequence_length", hd);
+            _g.Output($"present.{i}.key", Io, "batch_size", kv, "total_sequence_length", hd);
+            _g.Output($"present.{i}.value", Io, "batch_size", kv, "total_sequence_length", hd);
         }
 
-        string x = input == DecoderInput.InputIds ? Embed("input_ids") : "inputs_embeds";
+        string x = input == DecoderInput.InputIds ? Embed("input_ids") : ToFloat("inputs_embeds");
         (string cos, string sin) = Rotary("position_ids", mropeSections);
         string mask = AttentionMask("attention_mask", tokens);
         for (int i = 0; i < _c.NumLayers; i++)
@@ -104,9 +109,14 @@ internal sealed class DecoderGraph
             x = _g.Op("Add", [x, mlp]);
         }
 
-        _g.OpNamed("logits", "MatMul", [RmsNorm(x, "final_norm"), Head()]);
+        _g.OpNamed("logits", "Cast", [_g.Op("MatMul", [RmsNorm(x, "final_norm"), Head()])], ("to", (long)Io));
         return _g.ToModel();
     }
+
+    /// <summary>The element type of embeddings, KV cache and logits.</summary>
+    private DataType Io => _half ? DataType.Float16 : DataType.Float;
+
+    private string ToFloat(string value) => _half ? _g.Op("Cast", [value], ("to", (long)DataType.Float)) : value;
 
     private string Embed(string ids)
     {
@@ -194,8 +204,10 @@ internal sealed class DecoderGraph
         string v = Heads(Linear(x, $"layers.{layer}.v", _c.HiddenSize, kv * hd, bias: true), kv);
         q = Rotate(q, cos, sin);
         k = Rotate(k, cos, sin);
-        string keys = _g.OpNamed($"present.{layer}.key", "Concat", [$"past_key_values.{layer}.key", k], ("axis", 2L));
-        string values = _g.OpNamed($"present.{layer}.value", "Concat", [$"past_key_values.{layer}.value", v], ("axis", 2L));
+        string keys = _g.Op("Concat", [ToFloat($"past_key_values.{layer}.key"), k], ("axis", 2L));
+        string values = _g.Op("Concat", [ToFloat($"past_key_values.{layer}.value"), v], ("axis", 2L));
+        _g.OpNamed($"present.{layer}.key", "Cast", [keys], ("to", (long)Io));
+        _g.OpNamed($"present.{layer}.value", "Cast", [values], ("to", (long)Io));
 
         // Grouped-query attention: [B, kv, group, S, hd] queries against [B, kv, 1, T, hd] keys.
         string grouped = _g.Op("Reshape", [q, _g.Vector(0, kv, heads / kv, -1, hd)]);
