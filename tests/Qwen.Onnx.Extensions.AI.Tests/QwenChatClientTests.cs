@@ -92,11 +92,11 @@ public class QwenChatClientTests
     }
 
     [Test]
-    public async Task UnsupportedContentIsATypedError()
+    public void UnsupportedContentIsATypedError()
     {
         using var client = new QwenChatClient(_vl);
-        Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, [new DataContent(new byte[3], "application/pdf")])]));
-        await Task.CompletedTask;
+        var ex = Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, [new DataContent(new byte[3], "application/pdf")])]));
+        Assert.That(ex!.Message, Does.Contain("application/pdf"));
     }
 
     [Test]
