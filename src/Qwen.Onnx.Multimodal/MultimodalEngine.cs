@@ -32,8 +32,7 @@ public sealed class MultimodalEngine : IQwenEngine
     private readonly QwenImageProcessor? _imageProcessor;
     private readonly QwenAudioEncoder? _audio;
     private readonly QwenAudioProcessor? _audioProcessor;
-    private readonly SemaphoreSlim _slots;
-    private int _disposed;
+    private readonly RequestGate _gate;
 
     private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, InferenceSession embed, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, ExecutionProvider provider, QwenModelOptions options)
     {
@@ -47,7 +46,7 @@ public sealed class MultimodalEngine : IQwenEngine
         _imageProcessor = vision is null ? null : new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(folder.Path));
         _audioProcessor = audio is null ? null : QwenAudioProcessor.FromModelFolder(folder.Path);
         Provider = provider;
-        _slots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
+        _gate = new RequestGate(options.MaxConcurrentRequests);
     }
 
     /// <inheritdoc />
@@ -87,61 +86,57 @@ public sealed class MultimodalEngine : IQwenEngine
     public async IAsyncEnumerable<QwenChatResponseUpdate> GenerateStreamingAsync(QwenChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ObjectDisposedException.ThrowIf(_gate.IsClosed, this);
         long started = Stopwatch.GetTimestamp();
         request.Options.Validate();
         RejectMissingEncoders(request);
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        using RequestGate.Lease lease = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
+        CancellationToken token = lease.Token;
+        PreparedPrompt prompt = await PrepareAsync(request, token).ConfigureAwait(false);
+        var streamer = new ResponseStreamer(Tokenizer, request.Options, Tokenizer.EndOfTurnTokenIds, prompt.Ids.Length, LoadTime, started);
+        foreach ((string stage, TimeSpan time) in prompt.Stages)
         {
-            PreparedPrompt prompt = await PrepareAsync(request, cancellationToken).ConfigureAwait(false);
-            var streamer = new ResponseStreamer(Tokenizer, request.Options, Tokenizer.EndOfTurnTokenIds, prompt.Ids.Length, LoadTime, started);
-            foreach ((string stage, TimeSpan time) in prompt.Stages)
-            {
-                streamer.Stages[stage] = time;
-            }
-
-            var sampler = new TokenSampler(request.Options, prompt.Ids);
-            using var runOptions = new RunOptions();
-            using CancellationTokenRegistration abort = cancellationToken.Register(() => runOptions.Terminate = true);
-            await default(ThreadPoolHop);
-            var loop = new DecoderLoop(_decoder, _embed, runOptions, _config.ContextLength, cancellationToken);
-            using (loop)
-            {
-                int token = sampler.Next(loop.Prefill(prompt));
-                TimeSpan prefillRun = loop.RunTime;
-                streamer.Stages["prefill"] = prefillRun;
-                while (true)
-                {
-                    streamer.Stages["decode_run"] = loop.RunTime - prefillRun;
-                    yield return streamer.OnToken(token);
-                    if (streamer.Finish is not null)
-                    {
-                        break;
-                    }
-
-                    if (loop.Length >= _config.ContextLength)
-                    {
-                        yield return streamer.OnContextFull();
-                        break;
-                    }
-
-                    cancellationToken.ThrowIfCancellationRequested();
-                    await default(ThreadPoolHop);
-                    token = sampler.Next(loop.Step(token));
-                }
-            }
+            streamer.Stages[stage] = time;
         }
-        finally
+
+        var sampler = new TokenSampler(request.Options, prompt.Ids);
+        using var runOptions = new RunOptions();
+        using CancellationTokenRegistration abort = token.Register(() => runOptions.Terminate = true);
+        await default(ThreadPoolHop);
+        using var loop = new DecoderLoop(_decoder, _embed, runOptions, _config.ContextLength, token);
+        int next = sampler.Next(loop.Prefill(prompt));
+        TimeSpan prefillRun = loop.RunTime;
+        streamer.Stages["prefill"] = prefillRun;
+        while (true)
         {
-            _slots.Release();
+            streamer.Stages["decode_run"] = loop.RunTime - prefillRun;
+            yield return streamer.OnToken(next);
+            if (streamer.Finish is not null)
+            {
+                break;
+            }
+
+            if (loop.Length >= _config.ContextLength)
+            {
+                yield return streamer.OnContextFull();
+                break;
+            }
+
+            token.ThrowIfCancellationRequested();
+            await default(ThreadPoolHop);
+            next = sampler.Next(loop.Step(next));
         }
     }
 
-    /// <summary>Frees every session. Requests still running must be finished or cancelled first.</summary>
+    /// <summary>
+    /// Frees every session. Requests still running are cancelled (their streams end with
+    /// <see cref="OperationCanceledException"/>) and awaited first; if one does not stop within 30 seconds (a consumer
+    /// that stopped reading without disposing its enumerator), the native memory is left to the process rather than
+    /// freed under it.
+    /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (!_gate.Close(TimeSpan.FromSeconds(30)))
         {
             return;
         }
@@ -150,7 +145,7 @@ public sealed class MultimodalEngine : IQwenEngine
         _decoder.Dispose();
         _vision?.Dispose();
         _audio?.Dispose();
-        _slots.Dispose();
+        _gate.Dispose();
     }
 
     private static MultimodalEngine Load(string path, QwenModelOptions options)

@@ -17,10 +17,9 @@ public sealed class GenAiTextEngine : IQwenEngine
 {
     private readonly Model _model;
     private readonly ChatTemplateRenderer _template;
-    private readonly SemaphoreSlim _slots;
+    private readonly RequestGate _gate;
     private readonly GenAiConfigFile _config;
     private readonly ILogger _logger;
-    private int _disposed;
 
     private GenAiTextEngine(ModelFolder folder, GenAiConfigFile config, Model model, QwenTokenizer tokenizer, ExecutionProvider provider, TimeSpan loadTime, QwenModelOptions options)
     {
@@ -31,7 +30,7 @@ public sealed class GenAiTextEngine : IQwenEngine
         Provider = provider;
         LoadTime = loadTime;
         _template = new ChatTemplateRenderer(model);
-        _slots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
+        _gate = new RequestGate(options.MaxConcurrentRequests);
         _logger = options.LoggerFactory?.CreateLogger<GenAiTextEngine>() ?? NullLogger<GenAiTextEngine>.Instance;
     }
 
@@ -75,60 +74,59 @@ public sealed class GenAiTextEngine : IQwenEngine
     public async IAsyncEnumerable<QwenChatResponseUpdate> GenerateStreamingAsync(QwenChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ObjectDisposedException.ThrowIf(_gate.IsClosed, this);
         long started = Stopwatch.GetTimestamp();
         request.Options.Validate();
+        using RequestGate.Lease lease = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
+        CancellationToken token = lease.Token;
         int[] prompt = [.. Tokenizer.Encode(RenderPrompt(request))];
         if (prompt.Length >= _config.ContextLength)
         {
             throw new PromptTooLongException(prompt.Length, _config.ContextLength);
         }
 
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var streamer = new ResponseStreamer(Tokenizer, request.Options, Tokenizer.EndOfTurnTokenIds, prompt.Length, LoadTime, started);
-            using var parameters = new GeneratorParams(_model);
-            SearchOptions.Apply(parameters, request.Options, Math.Min(_config.ContextLength, prompt.Length + request.Options.MaxNewTokens));
-            using var generator = new Generator(_model, parameters);
+        var streamer = new ResponseStreamer(Tokenizer, request.Options, Tokenizer.EndOfTurnTokenIds, prompt.Length, LoadTime, started);
+        using var parameters = new GeneratorParams(_model);
+        SearchOptions.Apply(parameters, request.Options, Math.Min(_config.ContextLength, prompt.Length + request.Options.MaxNewTokens));
+        using var generator = new Generator(_model, parameters);
 
-            // A long prefill is one native call; terminating the session is the only way to stop it early.
-            using CancellationTokenRegistration abort = cancellationToken.Register(() => generator.SetRuntimeOption("terminate_session", "1"));
+        // A long prefill is one native call; terminating the session is the only way to stop it early.
+        using CancellationTokenRegistration abort = token.Register(() => generator.SetRuntimeOption("terminate_session", "1"));
+        await default(ThreadPoolHop);
+        RunNative(generator, prompt, token);
+        while (streamer.Finish is null)
+        {
+            token.ThrowIfCancellationRequested();
             await default(ThreadPoolHop);
-            RunNative(generator, prompt, cancellationToken);
-            while (streamer.Finish is null)
+            if (generator.IsDone())
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                await default(ThreadPoolHop);
-                if (generator.IsDone())
-                {
-                    yield return streamer.OnContextFull();
-                    break;
-                }
-
-                RunNative(generator, null, cancellationToken);
-                yield return streamer.OnToken(generator.GetNextTokens()[0]);
+                yield return streamer.OnContextFull();
+                break;
             }
-        }
-        finally
-        {
-            _slots.Release();
+
+            RunNative(generator, null, token);
+            yield return streamer.OnToken(generator.GetNextTokens()[0]);
         }
     }
 
-    /// <summary>Frees the native model. Requests still running must be finished or cancelled first.</summary>
+    /// <summary>
+    /// Frees the native model. Requests still running are cancelled (their streams end with
+    /// <see cref="OperationCanceledException"/>) and awaited first; if one does not stop within 30 seconds (a consumer
+    /// that stopped reading without disposing its enumerator), the native memory is left to the process rather than
+    /// freed under it.
+    /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (!_gate.Close(TimeSpan.FromSeconds(30)))
         {
+            _logger.NotDrained(Folder.Name);
             return;
         }
 
         _template.Dispose();
         _model.Dispose();
-        _slots.Dispose();
+        _gate.Dispose();
     }
-
     private static GenAiTextEngine Load(string path, QwenModelOptions options, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();

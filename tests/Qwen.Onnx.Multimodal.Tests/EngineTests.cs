@@ -199,3 +199,27 @@ public class HalfPrecisionTests
         });
     }
 }
+
+public class DisposalTests
+{
+    [Test]
+    public async Task DisposingWhileAnotherThreadStreamsEndsTheStreamInsteadOfCrashing()
+    {
+        QwenModel model = await QwenModel.LoadAsync(TinyModelFactory.GetOrCreateVisionLanguageModel(cacheFolder: Path.Combine(Path.GetTempPath(), "qwen-onnx-tests", "models")));
+        Task? disposing = null;
+        int received = 0;
+        Assert.ThrowsAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (QwenChatResponseUpdate _ in model.GenerateStreamingAsync(QwenChatRequest.FromPrompt("Go on.", options: new GenerationOptions { MaxNewTokens = 500 })))
+            {
+                if (++received == 2)
+                {
+                    disposing = Task.Run(model.Dispose);
+                    await Task.Delay(50);
+                }
+            }
+        });
+        Assert.That(await Task.WhenAny(disposing!, Task.Delay(TimeSpan.FromSeconds(20))), Is.SameAs(disposing));
+        Assert.ThrowsAsync<ObjectDisposedException>(() => model.GenerateAsync("Hi"));
+    }
+}

@@ -121,6 +121,28 @@ public class BadInputTests
         Assert.ThrowsAsync<ObjectDisposedException>(() => model.GenerateAsync("Hi"));
     }
 
+    [Test]
+    public async Task DisposingWhileAnotherThreadStreamsEndsTheStreamInsteadOfCrashing()
+    {
+        QwenModel model = await QwenModel.LoadAsync(TinyModels.Text);
+        Task? disposing = null;
+        int received = 0;
+        Assert.ThrowsAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (QwenChatResponseUpdate _ in model.GenerateStreamingAsync(QwenChatRequest.FromPrompt("Go on.", options: new GenerationOptions { MaxNewTokens = 500 })))
+            {
+                if (++received == 2)
+                {
+                    disposing = Task.Run(model.Dispose);
+                    await Task.Delay(50);
+                }
+            }
+        });
+        Assert.That(disposing, Is.Not.Null);
+        Assert.That(await Task.WhenAny(disposing!, Task.Delay(TimeSpan.FromSeconds(20))), Is.SameAs(disposing), "Dispose waits for the stream to leave, then returns");
+        Assert.ThrowsAsync<ObjectDisposedException>(() => model.GenerateAsync("Hi"));
+    }
+
     private string Copy()
     {
         string copy = TinyModels.DisposableCopy();
