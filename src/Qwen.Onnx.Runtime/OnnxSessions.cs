@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Qwen.Onnx.Runtime;
@@ -31,6 +32,7 @@ public static class OnnxSessions
                 throw new ExecutionProviderUnavailableException(options.Provider, e.Message, e);
             }
 
+            options.LoggerFactory?.CreateLogger(typeof(OnnxSessions)).FellBackToCpu(options.Provider, Path.GetFileName(graphPath), e.Message);
             providerInUse = ExecutionProvider.Cpu;
             return Create(graphPath, ExecutionProvider.Cpu, 0);
         }
