@@ -110,6 +110,7 @@ public sealed class MultimodalEngine : IQwenEngine
         while (true)
         {
             streamer.Stages["decode_run"] = loop.RunTime - prefillRun;
+            streamer.Stages["sample"] = sampler.Time;
             yield return streamer.OnToken(next);
             if (streamer.Finish is not null)
             {

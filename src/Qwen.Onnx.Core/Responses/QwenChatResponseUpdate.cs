@@ -38,8 +38,9 @@ public sealed class QwenChatResponseUpdate
 public sealed record QwenCompletion(FinishReason FinishReason, QwenUsage Usage, GenerationTimings Timings)
 {
     /// <summary>
-    /// Engine-specific stage times, when the engine measures them (the multimodal engine: preprocess, vision,
-    /// audio, prefill, decode_run — time inside ONNX Runtime during decoding); empty otherwise.
+    /// Engine-specific stage times, when the engine measures them; empty otherwise. The multimodal engine reports
+    /// preprocess, vision, audio, prefill, decode_run (time inside ONNX Runtime during decoding) and sample (time
+    /// choosing tokens).
     /// </summary>
     public IReadOnlyDictionary<string, TimeSpan> Stages { get; init; } = new Dictionary<string, TimeSpan>();
 }
