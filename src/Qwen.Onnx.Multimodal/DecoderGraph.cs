@@ -1,49 +1,69 @@
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Qwen.Onnx.Runtime.Direct;
 
 namespace Qwen.Onnx.Multimodal;
 
 /// <summary>
-/// The decoder_model_merged session and what its metadata says: the KV-cache inputs and their head shape, whether
-/// position_ids are three rows (M-RoPE) or one, and which present output feeds which past input.
+/// The text side of an onnx-community export, embed_tokens and decoder_model_merged, and what their metadata says:
+/// the hidden size, the KV-cache inputs and their head shape, whether position_ids are three rows (M-RoPE) or one, and
+/// which present output feeds which past input.
 /// </summary>
 internal sealed class DecoderGraph : IDisposable
 {
-    public DecoderGraph(InferenceSession session, string folder)
+    public DecoderGraph(DirectSession embed, DirectSession decoder, string folder)
     {
-        Session = session;
+        Embed = embed;
+        Decoder = decoder;
+        Dictionary<string, GraphPort> inputs = decoder.Inputs.ToDictionary(p => p.Name);
         foreach (string required in new[] { "inputs_embeds", "attention_mask", "position_ids" })
         {
-            if (!session.InputMetadata.ContainsKey(required))
+            if (!inputs.ContainsKey(required))
             {
                 throw new InvalidModelException(folder, $"decoder_model_merged has no {required} input; it is not an onnx-community multimodal decoder.");
             }
         }
 
-        TensorElementType embeddings = session.InputMetadata["inputs_embeds"].ElementDataType;
+        TensorElementType embeddings = inputs["inputs_embeds"].ElementType;
         if (embeddings is not (TensorElementType.Float or TensorElementType.Float16))
         {
             throw new InvalidModelException(folder, $"this decoder takes {embeddings} embeddings; float32 and float16 decoders are supported.");
         }
 
         HalfPrecision = embeddings == TensorElementType.Float16;
+        HiddenSize = (int)embed.Outputs[0].Dimensions[^1];
+        if (HiddenSize <= 0 || embed.Outputs[0].ElementType != embeddings)
+        {
+            throw new InvalidModelException(folder, $"embed_tokens must return {embeddings} embeddings with a fixed hidden size; it returns {embed.Outputs[0].ElementType} [{string.Join(',', embed.Outputs[0].Dimensions)}].");
+        }
 
-        PastNames = [.. session.InputMetadata.Keys.Where(k => k.StartsWith("past_key_values.", StringComparison.Ordinal))];
-        PresentNames = [.. PastNames.Select(p => "present." + p["past_key_values.".Length..])];
-        int[] dims = session.InputMetadata[PastNames[0]].Dimensions;
-        KeyValueHeads = dims[1];
-        HeadSize = dims[3];
-        ThreeRowPositions = session.InputMetadata["position_ids"].Dimensions.Length == 3;
-        OutputNames = ["logits", .. PresentNames];
+        PastNames = [.. inputs.Keys.Where(k => k.StartsWith("past_key_values.", StringComparison.Ordinal))];
+        IReadOnlyList<long> dims = inputs[PastNames[0]].Dimensions;
+        KeyValueHeads = (int)dims[1];
+        HeadSize = (int)dims[3];
+        ThreeRowPositions = inputs["position_ids"].Dimensions.Count == 3;
+        EmbedInputs = embed.SelectInputs("input_ids");
+        EmbedOutputs = embed.SelectOutputs(embed.Outputs[0].Name);
+        DecoderInputs = decoder.SelectInputs(["inputs_embeds", "attention_mask", "position_ids", .. PastNames]);
+        DecoderOutputs = decoder.SelectOutputs(["logits", .. PastNames.Select(p => "present." + p["past_key_values.".Length..])]);
     }
 
-    public InferenceSession Session { get; }
+    public DirectSession Embed { get; }
+
+    public DirectSession Decoder { get; }
+
+    public PortSelection EmbedInputs { get; }
+
+    public PortSelection EmbedOutputs { get; }
+
+    /// <summary>inputs_embeds, attention_mask, position_ids, then every past_key_values.* input.</summary>
+    public PortSelection DecoderInputs { get; }
+
+    /// <summary>logits, then the present.* output matching each past input in <see cref="DecoderInputs"/> order.</summary>
+    public PortSelection DecoderOutputs { get; }
 
     public string[] PastNames { get; }
 
-    public string[] PresentNames { get; }
-
-    public string[] OutputNames { get; }
+    public int HiddenSize { get; }
 
     public int KeyValueHeads { get; }
 
@@ -55,5 +75,9 @@ internal sealed class DecoderGraph : IDisposable
     /// <summary>Whether position_ids are [3, B, S] (chosen from the graph's declared rank, not from names).</summary>
     public bool ThreeRowPositions { get; }
 
-    public void Dispose() => Session.Dispose();
+    public void Dispose()
+    {
+        Embed.Dispose();
+        Decoder.Dispose();
+    }
 }

@@ -1,62 +1,60 @@
-using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
+using Qwen.Onnx.Runtime;
+using Qwen.Onnx.Runtime.Direct;
 
 namespace Qwen.Onnx.Multimodal;
 
 /// <summary>
 /// One request's decoder state: embeds tokens, merges encoder features at prefill, feeds the decoder with its own
-/// previous <c>present.*</c> outputs as <c>past_key_values.*</c> (kept as ONNX Runtime values, never copied), and
-/// returns the last position's logits. Positions continue after the prompt as the last prompt position + 1 + k on
-/// every row (the rope delta of M-RoPE prompts). Mask, position and token buffers are allocated once per request.
+/// previous <c>present.*</c> outputs as <c>past_key_values.*</c> (native tensors, never copied), and returns the last
+/// position's logits. Positions continue after the prompt as the last prompt position + 1 + k on every row (the rope
+/// delta of M-RoPE prompts). A decode step allocates no managed memory: the sessions run through
+/// <see cref="DirectSession"/>, tensors are <see cref="NativeTensor"/> handles, and the token, position, mask and
+/// embedding buffers live on the pinned heap for the whole request.
 /// </summary>
-internal sealed class DecoderLoop : IDisposable
+internal sealed unsafe class DecoderLoop : IDisposable
 {
-    private readonly DecoderGraph _decoder;
-    private readonly InferenceSession _embed;
+    private readonly DecoderGraph _graph;
     private readonly RunOptions _run;
     private readonly CancellationToken _cancellation;
-    private readonly string[] _inputNames;
-    private readonly string[] _embedOutput;
     private readonly long[] _ones;
-    private readonly long[] _position = new long[3];
-    private readonly long[] _token = new long[1];
-    private readonly long[] _maskShape = [1, 0];
-    private readonly long[] _stepPositionShape;
-    private readonly List<OrtValue> _inputs = [];
-    private readonly string[] _embedInput = ["input_ids"];
-    private readonly OrtValue _tokenValue;
-    private readonly OrtValue[] _tokenInput;
-    private readonly OrtValue _stepPositions;
-    private readonly OrtValue _stepEmbedding;
-    private readonly OrtValue[] _stepEmbeddingOutput;
-    private IDisposableReadOnlyCollection<OrtValue>? _previous;
+    private readonly long[] _token = GC.AllocateArray<long>(1, pinned: true);
+    private readonly long[] _position = GC.AllocateArray<long>(3, pinned: true);
+    private readonly NativeTensor[] _inputs;
+    private readonly NativeTensor[] _stepEmbedInput;
+    private readonly NativeTensor[] _stepEmbedOutput;
+
+    // One step's embedding, written by embed_tokens (float16 models use its first half).
+    private readonly float[] _stepEmbedding;
+    private NativeTensor[] _outputs;
+    private NativeTensor[] _previous;
     private float[] _logits = [];
     private long _ropeDelta;
 
-    public DecoderLoop(DecoderGraph decoder, InferenceSession embed, RunOptions run, int contextLength, CancellationToken cancellation)
+    public DecoderLoop(DecoderGraph graph, RunOptions run, int contextLength, CancellationToken cancellation)
     {
-        _decoder = decoder;
-        _embed = embed;
+        _graph = graph;
         _run = run;
         _cancellation = cancellation;
-        _inputNames = ["inputs_embeds", "attention_mask", "position_ids", .. decoder.PastNames];
-        _embedOutput = [embed.OutputMetadata.Keys.First()];
-        _ones = new long[contextLength + 1];
+        _ones = GC.AllocateArray<long>(contextLength + 1, pinned: true);
         Array.Fill(_ones, 1L);
-        _stepPositionShape = decoder.ThreeRowPositions ? [3, 1, 1] : [1, 1];
+        _inputs = new NativeTensor[graph.DecoderInputs.Names.Count];
+        _outputs = new NativeTensor[graph.DecoderOutputs.Names.Count];
+        _previous = new NativeTensor[_outputs.Length];
 
         // The decode step's fixed-shape tensors live for the whole request: only their contents change per token.
-        _tokenValue = OrtValue.CreateTensorValueFromMemory(_token, [1, 1]);
-        _tokenInput = [_tokenValue];
-        _stepPositions = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _position.AsMemory(0, decoder.ThreeRowPositions ? 3 : 1), _stepPositionShape);
-        int hidden = embed.OutputMetadata.Values.First().Dimensions[^1];
-        _stepEmbedding = decoder.HalfPrecision
-            ? OrtValue.CreateTensorValueFromMemory(new Float16[hidden], [1, 1, hidden])
-            : OrtValue.CreateTensorValueFromMemory(new float[hidden], [1, 1, hidden]);
-        _stepEmbeddingOutput = [_stepEmbedding];
+        long[] embeddingShape = [1, 1, graph.HiddenSize];
+        _stepEmbedInput = [NativeTensor.Wrap(Pin(_token), 1, [1, 1])];
+        _stepEmbedding = GC.AllocateArray<float>(graph.HiddenSize, pinned: true);
+        _stepEmbedOutput = [graph.HalfPrecision
+            ? NativeTensor.Wrap((Half*)Pin(_stepEmbedding), graph.HiddenSize, embeddingShape)
+            : NativeTensor.Wrap(Pin(_stepEmbedding), graph.HiddenSize, embeddingShape)];
+        _inputs[0] = _stepEmbedOutput[0];
+        _inputs[2] = graph.ThreeRowPositions ? NativeTensor.Wrap(Pin(_position), 3, [3, 1, 1]) : NativeTensor.Wrap(Pin(_position), 1, [1, 1]);
     }
 
     /// <summary>Tokens in the KV cache.</summary>
@@ -68,41 +66,33 @@ internal sealed class DecoderLoop : IDisposable
     public Span<float> Prefill(PreparedPrompt prompt)
     {
         int s = prompt.Ids.Length;
-        using IDisposableReadOnlyCollection<OrtValue> embedded = Embed([.. prompt.Ids.Select(i => (long)i)]);
-        if (_decoder.HalfPrecision)
-        {
-            Span<Half> embeds = MemoryMarshal.Cast<Float16, Half>(embedded[0].GetTensorMutableDataAsSpan<Float16>());
-            MergeFeatures(prompt.Ids, embeds, embeds.Length / s, prompt.ImageTokenId, prompt.ImageFeatures);
-            MergeFeatures(prompt.Ids, embeds, embeds.Length / s, prompt.AudioTokenId, prompt.AudioFeatures);
-        }
-        else
-        {
-            Span<float> embeds = embedded[0].GetTensorMutableDataAsSpan<float>();
-            MergeFeatures(prompt.Ids, embeds, embeds.Length / s, prompt.ImageTokenId, prompt.ImageFeatures);
-            MergeFeatures(prompt.Ids, embeds, embeds.Length / s, prompt.AudioTokenId, prompt.AudioFeatures);
-        }
-
-        _ropeDelta = prompt.RopeDelta;
-        long[] positionShape = _decoder.ThreeRowPositions ? [3, 1, s] : [1, s];
-        using OrtValue mask = Ones(s);
-        using OrtValue positions = OrtValue.CreateTensorValueFromMemory(prompt.Positions, positionShape);
-        long[] emptyPast = [1, _decoder.KeyValueHeads, 0, _decoder.HeadSize];
-        var pasts = _decoder.PastNames.Select(_ => _decoder.HalfPrecision
-            ? OrtValue.CreateTensorValueFromMemory(Array.Empty<Float16>(), emptyPast)
-            : OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), emptyPast)).ToList();
+        long[] positions = GC.AllocateArray<long>(prompt.Positions.Length, pinned: true);
+        prompt.Positions.CopyTo(positions);
+        long[] emptyPast = [1, _graph.KeyValueHeads, 0, _graph.HeadSize];
+        var inputs = new NativeTensor[_inputs.Length];
         try
         {
-            _inputs.Clear();
-            _inputs.Add(embedded[0]);
-            _inputs.Add(mask);
-            _inputs.Add(positions);
-            _inputs.AddRange(pasts);
+            inputs[0] = EmbedPrompt(prompt.Ids);
+            MergeFeatures(prompt, inputs[0]);
+            inputs[1] = NativeTensor.Wrap(Pin(_ones), s, [1, s]);
+            inputs[2] = NativeTensor.Wrap(Pin(positions), positions.Length, _graph.ThreeRowPositions ? [3, 1, s] : [1, s]);
+            for (int i = 3; i < inputs.Length; i++)
+            {
+                inputs[i] = _graph.HalfPrecision ? NativeTensor.Wrap((Half*)Pin(_ones), 0, emptyPast) : NativeTensor.Wrap((float*)Pin(_ones), 0, emptyPast);
+            }
+
+            _ropeDelta = prompt.RopeDelta;
             Length = s;
-            return Run(s);
+            return Decode(inputs, s);
+        }
+        catch (OnnxRuntimeCallException) when (_cancellation.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(_cancellation);
         }
         finally
         {
-            pasts.ForEach(p => p.Dispose());
+            ReleaseAll(inputs);
+            GC.KeepAlive(positions);
         }
     }
 
@@ -110,74 +100,67 @@ internal sealed class DecoderLoop : IDisposable
     public Span<float> Step(int token)
     {
         _token[0] = token;
-        long started = Stopwatch.GetTimestamp();
-        _embed.Run(_run, _embedInput, _tokenInput, _embedOutput, _stepEmbeddingOutput);
-        RunTime += Stopwatch.GetElapsedTime(started);
         Array.Fill(_position, Length + _ropeDelta);
-        using OrtValue mask = Ones(Length + 1);
-        _inputs.Clear();
-        _inputs.Add(_stepEmbedding);
-        _inputs.Add(mask);
-        _inputs.Add(_stepPositions);
-        for (int i = 1; i < _previous!.Count; i++)
+        _previous.AsSpan(1).CopyTo(_inputs.AsSpan(3));
+        Span<long> maskShape = [1, Length + 1];
+        _inputs[1] = NativeTensor.Wrap(Pin(_ones), Length + 1, maskShape);
+        try
         {
-            _inputs.Add(_previous[i]);
+            long started = Stopwatch.GetTimestamp();
+            _graph.Embed.Run(_run, _graph.EmbedInputs, _stepEmbedInput, _graph.EmbedOutputs, _stepEmbedOutput);
+            RunTime += Stopwatch.GetElapsedTime(started);
+            Length++;
+            return Decode(_inputs, 1);
         }
-
-        Length++;
-        return Run(1);
+        catch (OnnxRuntimeCallException) when (_cancellation.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(_cancellation);
+        }
+        finally
+        {
+            _inputs[1].Release();
+        }
     }
 
     public void Dispose()
     {
-        _previous?.Dispose();
-        _tokenValue.Dispose();
-        _stepPositions.Dispose();
-        _stepEmbedding.Dispose();
+        ReleaseAll(_previous);
+        _stepEmbedInput[0].Release();
+        _stepEmbedOutput[0].Release();
+        _inputs[2].Release();
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private OrtValue Ones(int length)
+    private static T* Pin<T>(T[] pinnedArray)
+        where T : unmanaged => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinnedArray));
+
+    private static void ReleaseAll(Span<NativeTensor> tensors)
     {
-        _maskShape[1] = length;
-        return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _ones.AsMemory(0, length), _maskShape);
+        foreach (ref NativeTensor t in tensors)
+        {
+            t.Release();
+            t = default;
+        }
     }
 
-    private IDisposableReadOnlyCollection<OrtValue> Embed(long[] ids)
+    /// <summary>Runs the decoder and returns the logits of the last of its <paramref name="tokens"/> positions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Span<float> Decode(NativeTensor[] inputs, int tokens)
     {
         long started = Stopwatch.GetTimestamp();
-        using OrtValue input = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
-        IDisposableReadOnlyCollection<OrtValue> result = _embed.Run(_run, _embedInput, [input], _embedOutput);
+        _graph.Decoder.Run(_run, _graph.DecoderInputs, inputs, _graph.DecoderOutputs, _outputs);
         RunTime += Stopwatch.GetElapsedTime(started);
-        return result;
-    }
 
-    /// <summary>Runs the decoder on the prepared inputs and returns the logits of the last of its <paramref name="tokens"/> positions.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Span<float> Run(int tokens)
-    {
-        long started = Stopwatch.GetTimestamp();
-        IDisposableReadOnlyCollection<OrtValue> outputs;
-        try
+        // This step's present.* become the next step's past; the previous step's tensors are no longer needed.
+        ReleaseAll(_previous);
+        (_previous, _outputs) = (_outputs, _previous);
+        if (!_graph.HalfPrecision)
         {
-            outputs = _decoder.Session.Run(_run, _inputNames, _inputs, _decoder.OutputNames);
-        }
-        catch (OnnxRuntimeException) when (_cancellation.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(_cancellation);
-        }
-
-        RunTime += Stopwatch.GetElapsedTime(started);
-        _previous?.Dispose();
-        _previous = outputs;
-        if (!_decoder.HalfPrecision)
-        {
-            Span<float> logits = outputs[0].GetTensorMutableDataAsSpan<float>();
+            Span<float> logits = _previous[0].GetData<float>();
             return logits[^(logits.Length / tokens)..];
         }
 
         // float16 logits are widened once per step into a buffer the sampler may modify.
-        ReadOnlySpan<Half> half = MemoryMarshal.Cast<Float16, Half>(outputs[0].GetTensorDataAsSpan<Float16>());
+        ReadOnlySpan<Half> half = _previous[0].GetData<Half>();
         half = half[^(half.Length / tokens)..];
         if (_logits.Length != half.Length)
         {
@@ -188,12 +171,49 @@ internal sealed class DecoderLoop : IDisposable
         return _logits;
     }
 
-    private static void MergeFeatures(int[] ids, Span<Half> embeds, int hidden, int tokenId, float[] features)
+    private NativeTensor EmbedPrompt(int[] ids)
     {
-        var widened = new float[embeds.Length];
-        TensorPrimitives.ConvertToSingle(embeds, widened);
-        MergeFeatures(ids, widened, hidden, tokenId, features);
-        TensorPrimitives.ConvertToHalf(widened, embeds);
+        long[] pinned = GC.AllocateArray<long>(ids.Length, pinned: true);
+        for (int i = 0; i < ids.Length; i++)
+        {
+            pinned[i] = ids[i];
+        }
+
+        Span<NativeTensor> input = [NativeTensor.Wrap(Pin(pinned), ids.Length, [1, ids.Length])];
+        Span<NativeTensor> output = [default];
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            _graph.Embed.Run(_run, _graph.EmbedInputs, input, _graph.EmbedOutputs, output);
+        }
+        finally
+        {
+            input[0].Release();
+            GC.KeepAlive(pinned);
+        }
+
+        RunTime += Stopwatch.GetElapsedTime(started);
+        return output[0];
+    }
+
+    /// <summary>Writes the encoders' feature rows over the embeddings of their placeholder tokens, in order.</summary>
+    private void MergeFeatures(PreparedPrompt prompt, NativeTensor embedded)
+    {
+        int hidden = _graph.HiddenSize;
+        if (!_graph.HalfPrecision)
+        {
+            Span<float> embeds = embedded.GetData<float>();
+            MergeFeatures(prompt.Ids, embeds, hidden, prompt.ImageTokenId, prompt.ImageFeatures);
+            MergeFeatures(prompt.Ids, embeds, hidden, prompt.AudioTokenId, prompt.AudioFeatures);
+            return;
+        }
+
+        Span<Half> half = embedded.GetData<Half>();
+        var widened = new float[half.Length];
+        TensorPrimitives.ConvertToSingle(half, widened);
+        MergeFeatures(prompt.Ids, widened, hidden, prompt.ImageTokenId, prompt.ImageFeatures);
+        MergeFeatures(prompt.Ids, widened, hidden, prompt.AudioTokenId, prompt.AudioFeatures);
+        TensorPrimitives.ConvertToHalf(widened, half);
     }
 
     private static void MergeFeatures(int[] ids, Span<float> embeds, int hidden, int tokenId, float[] features)

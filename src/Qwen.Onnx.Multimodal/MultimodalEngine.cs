@@ -10,6 +10,7 @@ using Qwen.Onnx.Multimodal.Positions;
 using Qwen.Onnx.Multimodal.Prompts;
 using Qwen.Onnx.Multimodal.Sampling;
 using Qwen.Onnx.Runtime;
+using Qwen.Onnx.Runtime.Direct;
 using Qwen.Onnx.Tokenization;
 using Qwen.Onnx.Vision.Encoding;
 using Qwen.Onnx.Vision.Preprocessing;
@@ -26,7 +27,6 @@ namespace Qwen.Onnx.Multimodal;
 public sealed class MultimodalEngine : IQwenEngine
 {
     private readonly MultimodalModelConfig _config;
-    private readonly InferenceSession _embed;
     private readonly DecoderGraph _decoder;
     private readonly QwenVisionEncoder? _vision;
     private readonly QwenImageProcessor? _imageProcessor;
@@ -34,12 +34,11 @@ public sealed class MultimodalEngine : IQwenEngine
     private readonly QwenAudioProcessor? _audioProcessor;
     private readonly RequestGate _gate;
 
-    private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, InferenceSession embed, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, ExecutionProvider provider, QwenModelOptions options)
+    private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, ExecutionProvider provider, QwenModelOptions options)
     {
         Folder = folder;
         _config = config;
         Tokenizer = tokenizer;
-        _embed = embed;
         _decoder = decoder;
         _vision = vision;
         _audio = audio;
@@ -103,7 +102,7 @@ public sealed class MultimodalEngine : IQwenEngine
         using var runOptions = new RunOptions();
         using CancellationTokenRegistration abort = token.Register(() => runOptions.Terminate = true);
         await default(ThreadPoolHop);
-        using var loop = new DecoderLoop(_decoder, _embed, runOptions, _config.ContextLength, token);
+        using var loop = new DecoderLoop(_decoder, runOptions, _config.ContextLength, token);
         int next = sampler.Next(loop.Prefill(prompt));
         TimeSpan prefillRun = loop.RunTime;
         streamer.Stages["prefill"] = prefillRun;
@@ -142,7 +141,6 @@ public sealed class MultimodalEngine : IQwenEngine
             return;
         }
 
-        _embed.Dispose();
         _decoder.Dispose();
         _vision?.Dispose();
         _audio?.Dispose();
@@ -163,14 +161,15 @@ public sealed class MultimodalEngine : IQwenEngine
         var opened = new List<IDisposable>();
         try
         {
-            InferenceSession embed = OpenGraph(folder.Path, "embed_tokens", options, out ExecutionProvider provider);
+            DirectSession embed = OpenGraph(folder.Path, "embed_tokens", options, out ExecutionProvider provider);
             opened.Add(embed);
-            var decoder = new DecoderGraph(OpenGraph(folder.Path, "decoder_model_merged", options, out _), folder.Path);
-            opened.Add(decoder);
+            DirectSession decoderSession = OpenGraph(folder.Path, "decoder_model_merged", options, out _);
+            opened.Add(decoderSession);
+            var decoder = new DecoderGraph(embed, decoderSession, folder.Path);
             QwenVisionEncoder? vision = folder.HasVisionEncoder ? QwenVisionEncoder.Open(folder.Path, options) : null;
             opened.Add(vision!);
             QwenAudioEncoder? audio = folder.HasAudioEncoder ? QwenAudioEncoder.Open(folder.Path, options) : null;
-            return new MultimodalEngine(folder, config, tokenizer, embed, decoder, vision, audio, provider, options) { LoadTime = Stopwatch.GetElapsedTime(started) };
+            return new MultimodalEngine(folder, config, tokenizer, decoder, vision, audio, provider, options) { LoadTime = Stopwatch.GetElapsedTime(started) };
         }
         catch
         {
@@ -183,11 +182,11 @@ public sealed class MultimodalEngine : IQwenEngine
         }
     }
 
-    private static InferenceSession OpenGraph(string folder, string name, QwenModelOptions options, out ExecutionProvider provider)
+    private static DirectSession OpenGraph(string folder, string name, QwenModelOptions options, out ExecutionProvider provider)
     {
         string path = OnnxCommunityGraphs.Find(folder, name, options.GraphVariant)
             ?? throw new InvalidModelException(folder, $"onnx/{name}*.onnx is missing. Download the complete export.");
-        return OnnxSessions.Open(path, options, out provider);
+        return OnnxSessions.OpenDirect(path, options, out provider);
     }
 
     private void RejectMissingEncoders(QwenChatRequest request)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
+using Qwen.Onnx.Runtime.Direct;
 
 namespace Qwen.Onnx.Runtime;
 
@@ -13,6 +14,18 @@ public static class OnnxSessions
     /// <exception cref="ExecutionProviderUnavailableException">The provider cannot be used and fallback is off.</exception>
     /// <exception cref="InvalidModelException">The graph is missing or ONNX Runtime rejects it.</exception>
     public static InferenceSession Open(string graphPath, QwenModelOptions? options, out ExecutionProvider providerInUse)
+        => Open(graphPath, options, static (path, session) => new InferenceSession(path, session), out providerInUse);
+
+    /// <summary>Opens a graph as a <see cref="DirectSession"/>, for loops that must not allocate per run.</summary>
+    /// <param name="graphPath">The .onnx file (external weights beside it are found by ONNX Runtime).</param>
+    /// <param name="options">Provider, device and fallback; <see langword="null"/> for the CPU.</param>
+    /// <param name="providerInUse">The provider the session actually runs on.</param>
+    /// <exception cref="ExecutionProviderUnavailableException">The provider cannot be used and fallback is off.</exception>
+    /// <exception cref="InvalidModelException">The graph is missing or ONNX Runtime rejects it.</exception>
+    public static DirectSession OpenDirect(string graphPath, QwenModelOptions? options, out ExecutionProvider providerInUse)
+        => Open(graphPath, options, DirectSession.Create, out providerInUse);
+
+    private static TSession Open<TSession>(string graphPath, QwenModelOptions? options, Func<string, SessionOptions, TSession> create, out ExecutionProvider providerInUse)
     {
         options ??= new QwenModelOptions();
         if (!File.Exists(graphPath))
@@ -23,9 +36,9 @@ public static class OnnxSessions
         try
         {
             providerInUse = options.Provider;
-            return Create(graphPath, options.Provider, options.DeviceId);
+            return Create(graphPath, options.Provider, options.DeviceId, create);
         }
-        catch (Exception e) when (options.Provider != ExecutionProvider.Cpu && e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        catch (Exception e) when (options.Provider != ExecutionProvider.Cpu && e is OnnxRuntimeException or OnnxRuntimeCallException or EntryPointNotFoundException or DllNotFoundException)
         {
             if (!options.AllowCpuFallback)
             {
@@ -34,11 +47,11 @@ public static class OnnxSessions
 
             options.LoggerFactory?.CreateLogger(typeof(OnnxSessions)).FellBackToCpu(options.Provider, Path.GetFileName(graphPath), e.Message);
             providerInUse = ExecutionProvider.Cpu;
-            return Create(graphPath, ExecutionProvider.Cpu, 0);
+            return Create(graphPath, ExecutionProvider.Cpu, 0, create);
         }
     }
 
-    private static InferenceSession Create(string graphPath, ExecutionProvider provider, int deviceId)
+    private static TSession Create<TSession>(string graphPath, ExecutionProvider provider, int deviceId, Func<string, SessionOptions, TSession> create)
     {
         using var session = new SessionOptions();
         switch (provider)
@@ -58,9 +71,9 @@ public static class OnnxSessions
 
         try
         {
-            return new InferenceSession(graphPath, session);
+            return create(graphPath, session);
         }
-        catch (OnnxRuntimeException e) when (provider == ExecutionProvider.Cpu)
+        catch (Exception e) when (provider == ExecutionProvider.Cpu && e is OnnxRuntimeException or OnnxRuntimeCallException)
         {
             throw new InvalidModelException(Path.GetDirectoryName(graphPath) ?? graphPath, $"ONNX Runtime cannot load {Path.GetFileName(graphPath)}: {e.Message}", e);
         }

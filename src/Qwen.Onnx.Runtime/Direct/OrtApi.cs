@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+
+namespace Qwen.Onnx.Runtime.Direct;
+
+/// <summary>
+/// The few entries of ONNX Runtime's C function table that <see cref="DirectSession"/> needs, called through function
+/// pointers so a call allocates nothing managed. Indices are positions in <c>struct OrtApi</c> of
+/// onnxruntime_c_api.h; that table only ever grows at its end, so version 1's entries keep their place in every
+/// release and the table of whichever onnxruntime the app ships can be used.
+/// </summary>
+internal static unsafe partial class OrtApi
+{
+    private static readonly nint* Table = Load();
+
+    public static readonly delegate* unmanaged<nint, int> GetErrorCode = (delegate* unmanaged<nint, int>)Table[1];
+    public static readonly delegate* unmanaged<nint, byte*> GetErrorMessage = (delegate* unmanaged<nint, byte*>)Table[2];
+    public static readonly delegate* unmanaged<nint, void*, nint, nint*, nint> CreateSession = (delegate* unmanaged<nint, void*, nint, nint*, nint>)Table[7];
+    public static readonly delegate* unmanaged<nint, nint, nint*, nint*, nuint, nint*, nuint, nint*, nint> Run = (delegate* unmanaged<nint, nint, nint*, nint*, nuint, nint*, nuint, nint*, nint>)Table[9];
+    public static readonly delegate* unmanaged<nint, nuint*, nint> SessionGetInputCount = (delegate* unmanaged<nint, nuint*, nint>)Table[30];
+    public static readonly delegate* unmanaged<nint, nuint*, nint> SessionGetOutputCount = (delegate* unmanaged<nint, nuint*, nint>)Table[31];
+    public static readonly delegate* unmanaged<nint, nuint, nint*, nint> SessionGetInputTypeInfo = (delegate* unmanaged<nint, nuint, nint*, nint>)Table[33];
+    public static readonly delegate* unmanaged<nint, nuint, nint*, nint> SessionGetOutputTypeInfo = (delegate* unmanaged<nint, nuint, nint*, nint>)Table[34];
+    public static readonly delegate* unmanaged<nint, nuint, nint, byte**, nint> SessionGetInputName = (delegate* unmanaged<nint, nuint, nint, byte**, nint>)Table[36];
+    public static readonly delegate* unmanaged<nint, nuint, nint, byte**, nint> SessionGetOutputName = (delegate* unmanaged<nint, nuint, nint, byte**, nint>)Table[37];
+    public static readonly delegate* unmanaged<nint, void*, nuint, long*, nuint, int, nint*, nint> CreateTensorWithDataAsOrtValue = (delegate* unmanaged<nint, void*, nuint, long*, nuint, int, nint*, nint>)Table[49];
+    public static readonly delegate* unmanaged<nint, void**, nint> GetTensorMutableData = (delegate* unmanaged<nint, void**, nint>)Table[51];
+    public static readonly delegate* unmanaged<nint, nint*, nint> CastTypeInfoToTensorInfo = (delegate* unmanaged<nint, nint*, nint>)Table[55];
+    public static readonly delegate* unmanaged<nint, int*, nint> GetTensorElementType = (delegate* unmanaged<nint, int*, nint>)Table[60];
+    public static readonly delegate* unmanaged<nint, nuint*, nint> GetDimensionsCount = (delegate* unmanaged<nint, nuint*, nint>)Table[61];
+    public static readonly delegate* unmanaged<nint, long*, nuint, nint> GetDimensions = (delegate* unmanaged<nint, long*, nuint, nint>)Table[62];
+    public static readonly delegate* unmanaged<nint, nuint*, nint> GetTensorShapeElementCount = (delegate* unmanaged<nint, nuint*, nint>)Table[64];
+    public static readonly delegate* unmanaged<nint, nint*, nint> GetTensorTypeAndShape = (delegate* unmanaged<nint, nint*, nint>)Table[65];
+    public static readonly delegate* unmanaged<nint, void*, nint> AllocatorFree = (delegate* unmanaged<nint, void*, nint>)Table[76];
+    public static readonly delegate* unmanaged<nint*, nint> GetAllocatorWithDefaultOptions = (delegate* unmanaged<nint*, nint>)Table[78];
+    public static readonly delegate* unmanaged<nint, void> ReleaseStatus = (delegate* unmanaged<nint, void>)Table[93];
+    public static readonly delegate* unmanaged<nint, void> ReleaseSession = (delegate* unmanaged<nint, void>)Table[95];
+    public static readonly delegate* unmanaged<nint, void> ReleaseValue = (delegate* unmanaged<nint, void>)Table[96];
+    public static readonly delegate* unmanaged<nint, void> ReleaseTypeInfo = (delegate* unmanaged<nint, void>)Table[98];
+    public static readonly delegate* unmanaged<nint, void> ReleaseTensorTypeAndShapeInfo = (delegate* unmanaged<nint, void>)Table[99];
+
+    /// <summary>Throws <see cref="OnnxRuntimeCallException"/> (and frees the status) when a call failed.</summary>
+    public static void Check(nint status)
+    {
+        if (status != 0)
+        {
+            Throw(status);
+        }
+    }
+
+    private static void Throw(nint status)
+    {
+        int code = GetErrorCode(status);
+        string message = Marshal.PtrToStringUTF8((nint)GetErrorMessage(status)) ?? "unknown error";
+        ReleaseStatus(status);
+        throw new OnnxRuntimeCallException(code, message);
+    }
+
+    private static nint* Load()
+    {
+        // OrtApiBase is { GetApi(uint version), GetVersionString() }; version 1 is served by every release.
+        var getApi = (delegate* unmanaged<uint, nint*>)((nint*)OrtGetApiBase())[0];
+        return getApi(1);
+    }
+
+    // The same library name Microsoft.ML.OnnxRuntime binds to, so the process shares one loaded runtime.
+    [LibraryImport("onnxruntime")]
+    private static partial nint OrtGetApiBase();
+}

@@ -1,0 +1,238 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Qwen.Onnx.Runtime.Direct;
+using Qwen.Onnx.Testing;
+
+namespace Qwen.Onnx.Runtime.Tests;
+
+/// <summary>
+/// <see cref="DirectSession"/> against ONNX Runtime's own managed API on the tiny VL export: same metadata, same
+/// values, typed errors for misuse, and no managed allocation per run.
+/// </summary>
+public sealed unsafe class DirectSessionTests
+{
+    private static readonly string Folder = TinyModelFactory.GetOrCreateVisionLanguageModel(cacheFolder: Path.Combine(Path.GetTempPath(), "qwen-onnx-tests", "models"));
+    private static readonly string EmbedPath = Path.Combine(Folder, "onnx", "embed_tokens.onnx");
+    private static readonly string DecoderPath = Path.Combine(Folder, "onnx", "decoder_model_merged.onnx");
+
+    [TestCase("embed_tokens.onnx")]
+    [TestCase("decoder_model_merged.onnx")]
+    [TestCase("vision_encoder_fp16.onnx")]
+    public void Metadata_equals_what_InferenceSession_reports(string graph)
+    {
+        string path = Path.Combine(Folder, "onnx", graph);
+        using DirectSession direct = OnnxSessions.OpenDirect(path, null, out _);
+        using var managed = new InferenceSession(path);
+
+        Assert.That(direct.Inputs.Select(Describe), Is.EqualTo(managed.InputNames.Select(n => Describe(n, managed.InputMetadata[n]))));
+        Assert.That(direct.Outputs.Select(Describe), Is.EqualTo(managed.OutputNames.Select(n => Describe(n, managed.OutputMetadata[n]))));
+    }
+
+    [Test]
+    public void Embeddings_equal_InferenceSession_run_and_fill_an_ONNX_Runtime_allocated_output()
+    {
+        long[] ids = [0, 17, 151643, 9];
+        using DirectSession direct = OnnxSessions.OpenDirect(EmbedPath, null, out _);
+        using var managed = new InferenceSession(EmbedPath);
+        using OrtValue managedIds = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
+        using IDisposableReadOnlyCollection<OrtValue> expected = managed.Run(new RunOptions(), ["input_ids"], [managedIds], [managed.OutputNames[0]]);
+
+        Span<NativeTensor> outputs = [default];
+        fixed (long* p = ids)
+        {
+            Span<NativeTensor> inputs = [NativeTensor.Wrap(p, ids.Length, [1, ids.Length])];
+            direct.Run(null, direct.SelectInputs("input_ids"), inputs, direct.SelectOutputs(direct.Outputs[0].Name), outputs);
+            inputs[0].Release();
+        }
+
+        try
+        {
+            Assert.That(outputs[0].IsEmpty, Is.False);
+            Assert.That(outputs[0].GetData<float>().ToArray(), Is.EqualTo(expected[0].GetTensorDataAsSpan<float>().ToArray()));
+        }
+        finally
+        {
+            outputs[0].Release();
+        }
+    }
+
+    [Test]
+    public void A_caller_allocated_output_is_written_in_place()
+    {
+        using DirectSession direct = OnnxSessions.OpenDirect(EmbedPath, null, out _);
+        int hidden = (int)direct.Outputs[0].Dimensions[^1];
+        long[] id = [42];
+        float[] buffer = new float[hidden];
+        fixed (long* ids = id)
+        fixed (float* destination = buffer)
+        {
+            Span<NativeTensor> inputs = [NativeTensor.Wrap(ids, 1, [1, 1])];
+            Span<NativeTensor> outputs = [NativeTensor.Wrap(destination, hidden, [1, 1, hidden])];
+            NativeTensor before = outputs[0];
+            direct.Run(null, direct.SelectInputs("input_ids"), inputs, direct.SelectOutputs(direct.Outputs[0].Name), outputs);
+            Assert.That(outputs[0], Is.EqualTo(before));
+            inputs[0].Release();
+            outputs[0].Release();
+        }
+
+        Assert.That(buffer.Count(v => v != 0), Is.GreaterThan(hidden / 2), "the embedding row was written");
+    }
+
+    [Test]
+    public void Repeated_runs_allocate_no_managed_memory()
+    {
+        using DirectSession direct = OnnxSessions.OpenDirect(EmbedPath, null, out _);
+        int hidden = (int)direct.Outputs[0].Dimensions[^1];
+        PortSelection inputNames = direct.SelectInputs("input_ids");
+        PortSelection outputNames = direct.SelectOutputs(direct.Outputs[0].Name);
+        long[] id = GC.AllocateArray<long>(1, pinned: true);
+        float[] buffer = GC.AllocateArray<float>(hidden, pinned: true);
+        fixed (long* ids = id)
+        fixed (float* destination = buffer)
+        {
+            NativeTensor[] inputs = [NativeTensor.Wrap(ids, 1, [1, 1])];
+            NativeTensor[] outputs = [NativeTensor.Wrap(destination, hidden, [1, 1, hidden])];
+            for (int i = 0; i < 3; i++)
+            {
+                direct.Run(null, inputNames, inputs, outputNames, outputs);
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++)
+            {
+                id[0] = i;
+                direct.Run(null, inputNames, inputs, outputNames, outputs);
+            }
+
+            allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+            inputs[0].Release();
+            outputs[0].Release();
+            Assert.That(allocated, Is.Zero);
+        }
+    }
+
+    [Test]
+    public void Unknown_port_names_are_rejected_with_the_names_the_graph_has()
+    {
+        using DirectSession direct = OnnxSessions.OpenDirect(EmbedPath, null, out _);
+
+        var e = Assert.Throws<ArgumentException>(() => direct.SelectInputs("ids"));
+        Assert.That(e!.Message, Does.Contain("no input 'ids'").And.Contain("input_ids"));
+        Assert.Throws<ArgumentException>(() => direct.SelectOutputs("logits"));
+    }
+
+    [Test]
+    public void Selections_of_another_session_or_the_wrong_count_of_tensors_are_rejected()
+    {
+        using DirectSession embed = OnnxSessions.OpenDirect(EmbedPath, null, out _);
+        using DirectSession other = OnnxSessions.OpenDirect(EmbedPath, null, out _);
+        PortSelection foreign = other.SelectInputs("input_ids");
+        PortSelection outputs = embed.SelectOutputs(embed.Outputs[0].Name);
+
+        Assert.Throws<ArgumentException>(() => embed.Run(null, foreign, new NativeTensor[1], outputs, new NativeTensor[1]));
+        Assert.Throws<ArgumentException>(() => embed.Run(null, embed.SelectInputs("input_ids"), new NativeTensor[2], outputs, new NativeTensor[1]));
+        Assert.Throws<ArgumentException>(() => embed.Run(null, outputs, new NativeTensor[1], outputs, new NativeTensor[1]));
+    }
+
+    [Test]
+    public void A_tensor_of_the_wrong_element_type_gives_ONNX_Runtimes_message_and_the_session_stays_usable()
+    {
+        using DirectSession direct = OnnxSessions.OpenDirect(EmbedPath, null, out _);
+        PortSelection inputNames = direct.SelectInputs("input_ids");
+        PortSelection outputNames = direct.SelectOutputs(direct.Outputs[0].Name);
+        float[] wrong = [1f];
+        long[] right = [1];
+        fixed (float* w = wrong)
+        fixed (long* r = right)
+        {
+            NativeTensor[] bad = [NativeTensor.Wrap(w, 1, [1, 1])];
+            NativeTensor[] outputs = [default];
+            var e = Assert.Throws<OnnxRuntimeCallException>(() => direct.Run(null, inputNames, bad, outputNames, outputs));
+            Assert.That(e!.Message, Does.Contain("expected: (tensor(int64))"));
+            Assert.That(e.ErrorCode, Is.EqualTo(2), "ORT_INVALID_ARGUMENT");
+            Assert.That(outputs[0].IsEmpty, Is.True);
+            bad[0].Release();
+
+            NativeTensor[] good = [NativeTensor.Wrap(r, 1, [1, 1])];
+            direct.Run(null, inputNames, good, outputNames, outputs);
+            Assert.That(outputs[0].IsEmpty, Is.False);
+            good[0].Release();
+            outputs[0].Release();
+        }
+    }
+
+    [Test]
+    public void A_terminated_run_fails_with_a_typed_error()
+    {
+        using DirectSession direct = OnnxSessions.OpenDirect(EmbedPath, null, out _);
+        using var options = new RunOptions { Terminate = true };
+        long[] id = [1];
+        fixed (long* p = id)
+        {
+            NativeTensor[] inputs = [NativeTensor.Wrap(p, 1, [1, 1])];
+            NativeTensor[] outputs = [default];
+            Assert.Throws<OnnxRuntimeCallException>(() => direct.Run(options, direct.SelectInputs("input_ids"), inputs, direct.SelectOutputs(direct.Outputs[0].Name), outputs));
+            inputs[0].Release();
+        }
+    }
+
+    [Test]
+    public void Tensor_misuse_gives_typed_errors()
+    {
+        long[] data = GC.AllocateArray<long>(6, pinned: true);
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] = i + 1;
+        }
+
+        fixed (long* start = data)
+        {
+            nint address = (nint)start;
+            Assert.Throws<ArgumentException>(() => NativeTensor.Wrap((long*)address, 6, [4, 2]));
+            NativeTensor tensor = NativeTensor.Wrap(start, 6, [2, 3]);
+            Assert.That(tensor.GetData<long>().ToArray(), Is.EqualTo(data));
+            Assert.Throws<InvalidOperationException>(() => tensor.GetData<float>());
+            tensor.Release();
+        }
+
+        Assert.Throws<InvalidOperationException>(() => default(NativeTensor).GetData<float>());
+        Assert.DoesNotThrow(() => default(NativeTensor).Release());
+    }
+
+    [Test]
+    public void A_disposed_session_refuses_to_run_and_disposes_twice_safely()
+    {
+        DirectSession direct = OnnxSessions.OpenDirect(DecoderPath, null, out _);
+        PortSelection inputs = direct.SelectInputs("attention_mask");
+        PortSelection outputs = direct.SelectOutputs("logits");
+        direct.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => direct.Run(null, inputs, new NativeTensor[1], outputs, new NativeTensor[1]));
+        Assert.Throws<ObjectDisposedException>(() => direct.SelectInputs("attention_mask"));
+        Assert.DoesNotThrow(direct.Dispose);
+    }
+
+    [Test]
+    public void Missing_and_corrupt_graphs_are_invalid_models()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "qwen-onnx-tests", "direct-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string corrupt = Path.Combine(folder, "corrupt.onnx");
+            File.WriteAllBytes(corrupt, [0x08, 0x07, 0xFF, 0xFF, 0x13, 0x37]);
+
+            Assert.Throws<InvalidModelException>(() => OnnxSessions.OpenDirect(Path.Combine(folder, "missing.onnx"), null, out _));
+            var e = Assert.Throws<InvalidModelException>(() => OnnxSessions.OpenDirect(corrupt, null, out _));
+            Assert.That(e!.InnerException, Is.TypeOf<OnnxRuntimeCallException>());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static string Describe(GraphPort port) => $"{port.Name}:{port.ElementType}:[{string.Join(',', port.Dimensions)}]";
+
+    private static string Describe(string name, NodeMetadata metadata) => $"{name}:{metadata.ElementDataType}:[{string.Join(',', metadata.Dimensions)}]";
+}
