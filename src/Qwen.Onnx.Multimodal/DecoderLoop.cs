@@ -60,8 +60,11 @@ internal sealed unsafe class DecoderLoop : IDisposable
     /// <summary>Tokens in the KV cache.</summary>
     public int Length { get; private set; }
 
-    /// <summary>Time spent inside the decoder's and the embedding's Run calls.</summary>
+    /// <summary>Time spent inside Run calls after the prompt was embedded: the prefill and every decode step.</summary>
     public TimeSpan RunTime { get; private set; }
+
+    /// <summary>Time spent embedding the prompt and merging the encoder features into it.</summary>
+    public TimeSpan PromptEmbedTime { get; private set; }
 
     public Span<float> Prefill(PreparedPrompt prompt)
     {
@@ -72,8 +75,10 @@ internal sealed unsafe class DecoderLoop : IDisposable
         var inputs = new NativeTensor[_inputs.Length];
         try
         {
+            long started = Stopwatch.GetTimestamp();
             inputs[0] = EmbedPrompt(prompt.Ids);
             MergeFeatures(prompt, inputs[0]);
+            PromptEmbedTime = Stopwatch.GetElapsedTime(started);
             inputs[1] = NativeTensor.Wrap(Pin(_ones), s, [1, s]);
             inputs[2] = NativeTensor.Wrap(Pin(positions), positions.Length, _graph.ThreeRowPositions ? [3, 1, s] : [1, s]);
             for (int i = 3; i < inputs.Length; i++)
@@ -181,7 +186,6 @@ internal sealed unsafe class DecoderLoop : IDisposable
 
         Span<NativeTensor> input = [NativeTensor.Wrap(Pin(pinned), ids.Length, [1, ids.Length])];
         Span<NativeTensor> output = [default];
-        long started = Stopwatch.GetTimestamp();
         try
         {
             _graph.Embed.Run(_run, _graph.EmbedInputs, input, _graph.EmbedOutputs, output);
@@ -192,7 +196,6 @@ internal sealed unsafe class DecoderLoop : IDisposable
             GC.KeepAlive(pinned);
         }
 
-        RunTime += Stopwatch.GetElapsedTime(started);
         return output[0];
     }
 

@@ -105,6 +105,7 @@ public sealed class MultimodalEngine : IQwenEngine
         using var loop = new DecoderLoop(_decoder, runOptions, _config.ContextLength, token);
         int next = sampler.Next(loop.Prefill(prompt));
         TimeSpan prefillRun = loop.RunTime;
+        streamer.Stages["embed"] = loop.PromptEmbedTime;
         streamer.Stages["prefill"] = prefillRun;
         while (true)
         {

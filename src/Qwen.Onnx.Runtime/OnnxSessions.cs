@@ -38,6 +38,14 @@ public static class OnnxSessions
             providerInUse = options.Provider;
             return Create(graphPath, options.Provider, options.DeviceId, create);
         }
+        catch (TypeInitializationException e) when (e.InnerException is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            // The base onnxruntime library itself is absent: no provider, not even the CPU, can load.
+            throw new QwenOnnxException(
+                $"The ONNX Runtime native library could not be loaded. Add one runtime package to the application: {ExecutionProviderPackages.OnnxRuntimePackage(ExecutionProvider.Cpu)} (CPU), " +
+                $"{ExecutionProviderPackages.OnnxRuntimePackage(ExecutionProvider.Cuda)} or {ExecutionProviderPackages.OnnxRuntimePackage(ExecutionProvider.DirectML)}, and build for a supported platform (x64 or arm64). Runtime error: {e.InnerException.Message}",
+                e.InnerException);
+        }
         catch (Exception e) when (options.Provider != ExecutionProvider.Cpu && e is OnnxRuntimeException or OnnxRuntimeCallException or EntryPointNotFoundException or DllNotFoundException)
         {
             if (!options.AllowCpuFallback)

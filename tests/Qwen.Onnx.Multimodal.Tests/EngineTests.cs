@@ -94,6 +94,23 @@ public class EngineTests
     }
 
     [Test]
+    public async Task TheCompletionReportsEveryStage()
+    {
+        var request = new QwenChatRequest([QwenChatMessage.User(ImagePart.FromFile(Image("rgb-97x61.png")), "What is this?")], new GenerationOptions { MaxNewTokens = 5 });
+        QwenCompletion? completion = null;
+        await foreach (QwenChatResponseUpdate update in _vl.GenerateStreamingAsync(request))
+        {
+            completion = update.Completion ?? completion;
+        }
+
+        Assert.That(completion!.Usage.CompletionTokens, Is.EqualTo(5), "the tiny model does not end its turn this early");
+        Assert.That(completion.Stages.Keys, Is.EquivalentTo(new[] { "preprocess", "vision", "audio", "embed", "prefill", "decode_run", "sample" }));
+        Assert.That(completion.Stages["embed"], Is.GreaterThan(TimeSpan.Zero));
+        Assert.That(completion.Stages["decode_run"], Is.GreaterThan(TimeSpan.Zero).And.LessThan(completion.Timings.Decode));
+        Assert.That(completion.Stages["vision"] + completion.Stages["embed"] + completion.Stages["prefill"], Is.LessThan(completion.Timings.TimeToFirstToken));
+    }
+
+    [Test]
     public async Task EightConcurrentRequestsEqualSequentialOnes()
     {
         QwenChatRequest[] requests = [.. Enumerable.Range(0, 8).Select(i => new QwenChatRequest(
