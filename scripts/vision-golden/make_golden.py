@@ -50,6 +50,22 @@ def pixel_values(image, min_pixels, max_pixels, patch=14, merge=2, temporal=2):
     return x.reshape(gh * gw, 3 * temporal * patch * patch).astype(np.float32), [1, gh, gw]
 
 
+def video_pixel_values(frames, min_pixels, max_pixels, patch=14, merge=2, temporal=2):
+    """Qwen2VLVideoProcessor: one smart_resize from the first frame, every frame resized alike, last frame repeated."""
+    rgb = [f.convert("RGB") for f in frames]
+    h, w = smart_resize(rgb[0].height, rgb[0].width, patch * merge, min_pixels, max_pixels)
+    x = np.stack([np.asarray(f.resize((w, h), Image.BICUBIC)) for f in rgb]).astype(np.float64) * (1 / 255)
+    x = x.astype(np.float32)
+    x = (x - np.array(MEAN, dtype=np.float32)) / np.array(STD, dtype=np.float32)
+    x = x.transpose(0, 3, 1, 2)  # [T, C, H, W]
+    if x.shape[0] % temporal:
+        x = np.concatenate([x, np.repeat(x[-1:], temporal - x.shape[0] % temporal, axis=0)])
+    gt, gh, gw = x.shape[0] // temporal, h // patch, w // patch
+    x = x.reshape(gt, temporal, 3, gh // merge, merge, patch, gw // merge, merge, patch)
+    x = x.transpose(0, 3, 6, 4, 7, 2, 1, 5, 8)
+    return x.reshape(gt * gh * gw, 3 * temporal * patch * patch).astype(np.float32), [gt, gh, gw]
+
+
 def textured(width, height, mode, seed):
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:height, 0:width]
@@ -118,6 +134,14 @@ def main():
         expected = name.replace(".png", ".pixel_values.npy")
         np.save(OUT / expected, values)
         manifest["pipeline"].append({"image": name, "min_pixels": min_pixels, "max_pixels": max_pixels, "grid_thw": grid, "expected": expected})
+
+    frames = [textured(97, 61, "RGB", 20 + i) for i in range(3)]
+    for i, frame in enumerate(frames):
+        frame.save(OUT / f"video-frame-{i}.png")
+    values, grid = video_pixel_values(frames, 3136, 8000)
+    np.save(OUT / "video-3-frames.pixel_values.npy", values)
+    manifest["video"] = {"frames": [f"video-frame-{i}.png" for i in range(3)], "min_pixels": 3136, "max_pixels": 8000,
+                         "grid_thw": grid, "expected": "video-3-frames.pixel_values.npy"}
 
     manifest["decode"] = decode_fixtures()
     (OUT / "vision-golden.json").write_text(json.dumps(manifest, indent=1) + "\n")

@@ -69,6 +69,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
     public Span<float> Prefill(PreparedPrompt prompt)
     {
         int s = prompt.Ids.Length;
+        EnsureContext(s);
         long[] positions = GC.AllocateArray<long>(prompt.Positions.Length, pinned: true);
         prompt.Positions.CopyTo(positions);
         long[] emptyPast = [1, _graph.KeyValueHeads, 0, _graph.HeadSize];
@@ -104,6 +105,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<float> Step(int token)
     {
+        EnsureContext(Length + 1);
         _token[0] = token;
         Array.Fill(_position, Length + _ropeDelta);
         _previous.AsSpan(1).CopyTo(_inputs.AsSpan(3));
@@ -133,6 +135,15 @@ internal sealed unsafe class DecoderLoop : IDisposable
         _stepEmbedInput[0].Release();
         _stepEmbedOutput[0].Release();
         _inputs[2].Release();
+    }
+
+    /// <summary>The mask is a view of the ones buffer, which holds the context length; the engine stops before it.</summary>
+    private void EnsureContext(int tokens)
+    {
+        if (tokens > _ones.Length)
+        {
+            throw new InvalidOperationException($"{tokens} tokens exceed the context of {_ones.Length - 1} this request was started with.");
+        }
     }
 
     private static T* Pin<T>(T[] pinnedArray)
@@ -206,29 +217,29 @@ internal sealed unsafe class DecoderLoop : IDisposable
         if (!_graph.HalfPrecision)
         {
             Span<float> embeds = embedded.GetData<float>();
-            MergeFeatures(prompt.Ids, embeds, hidden, prompt.ImageTokenId, prompt.ImageFeatures);
-            MergeFeatures(prompt.Ids, embeds, hidden, prompt.AudioTokenId, prompt.AudioFeatures);
+            MergeFeatures(prompt.Ids, embeds, hidden, prompt.VisionTokenIds, prompt.VisionFeatures);
+            MergeFeatures(prompt.Ids, embeds, hidden, prompt.AudioTokenIds, prompt.AudioFeatures);
             return;
         }
 
         Span<Half> half = embedded.GetData<Half>();
         var widened = new float[half.Length];
         TensorPrimitives.ConvertToSingle(half, widened);
-        MergeFeatures(prompt.Ids, widened, hidden, prompt.ImageTokenId, prompt.ImageFeatures);
-        MergeFeatures(prompt.Ids, widened, hidden, prompt.AudioTokenId, prompt.AudioFeatures);
+        MergeFeatures(prompt.Ids, widened, hidden, prompt.VisionTokenIds, prompt.VisionFeatures);
+        MergeFeatures(prompt.Ids, widened, hidden, prompt.AudioTokenIds, prompt.AudioFeatures);
         TensorPrimitives.ConvertToHalf(widened, half);
     }
 
-    private static void MergeFeatures(int[] ids, Span<float> embeds, int hidden, int tokenId, float[] features)
+    private static void MergeFeatures(int[] ids, Span<float> embeds, int hidden, int[] padIds, float[] features)
     {
         int rows = 0;
         for (int i = 0; i < ids.Length; i++)
         {
-            if (ids[i] == tokenId && tokenId >= 0)
+            if (padIds.Contains(ids[i]))
             {
                 if ((rows + 1) * hidden > features.Length)
                 {
-                    throw new InvalidOperationException($"The prompt has more placeholder tokens ({tokenId}) than the encoder returned feature rows ({features.Length / Math.Max(hidden, 1)}).");
+                    throw new InvalidOperationException($"The prompt has more placeholder tokens ({string.Join('/', padIds)}) than the encoder returned feature rows ({features.Length / Math.Max(hidden, 1)}).");
                 }
 
                 features.AsSpan(rows * hidden, hidden).CopyTo(embeds.Slice(i * hidden, hidden));
@@ -238,7 +249,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
 
         if (rows * hidden != features.Length)
         {
-            throw new InvalidOperationException($"The encoder returned {features.Length / Math.Max(hidden, 1)} feature rows for {rows} placeholder tokens ({tokenId}); the export's hidden size or merge size does not match its config.");
+            throw new InvalidOperationException($"The encoder returned {features.Length / Math.Max(hidden, 1)} feature rows for {rows} placeholder tokens ({string.Join('/', padIds)}); the export's hidden size or merge size does not match its config.");
         }
     }
 }

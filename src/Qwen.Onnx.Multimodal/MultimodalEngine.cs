@@ -197,6 +197,11 @@ public sealed class MultimodalEngine : IQwenEngine
             throw new UnsupportedModalityException(Folder.Name, "image", "vision encoder");
         }
 
+        if (_vision is null && request.Videos.Any())
+        {
+            throw new UnsupportedModalityException(Folder.Name, "video", "vision encoder");
+        }
+
         if (_audio is null && request.Audios.Any())
         {
             throw new UnsupportedModalityException(Folder.Name, "audio", "audio encoder");
@@ -205,7 +210,7 @@ public sealed class MultimodalEngine : IQwenEngine
 
     /// <summary>
     /// The prompt a request becomes, without running any encoder: rendered text, expanded ids, position ids (three
-    /// rows for M-RoPE decoders) and the image and audio token counts.
+    /// rows for M-RoPE decoders) and the image, video and audio token counts.
     /// </summary>
     /// <param name="request">The request.</param>
     /// <param name="cancellationToken">Abandons preprocessing.</param>
@@ -213,84 +218,136 @@ public sealed class MultimodalEngine : IQwenEngine
     {
         ArgumentNullException.ThrowIfNull(request);
         RejectMissingEncoders(request);
-        (string text, int[] ids, long[] positions, long delta, List<ProcessedImage> images, List<ProcessedAudio> audios) = await BuildAsync(request, cancellationToken).ConfigureAwait(false);
-        images.ForEach(i => i.Dispose());
-        return new PromptInspection(text, ids, positions, _decoder.ThreeRowPositions ? 3 : 1, delta, [.. images.Select(i => i.TokenCount)], [.. audios.SelectMany(a => a.TokenCounts)]);
+        BuiltPrompt built = await BuildAsync(request, cancellationToken).ConfigureAwait(false);
+        built.Vision.ForEach(v => v.Pixels.Dispose());
+        return new PromptInspection(
+            built.Text,
+            built.Ids,
+            built.Positions,
+            _decoder.ThreeRowPositions ? 3 : 1,
+            built.RopeDelta,
+            [.. built.Vision.Where(v => !v.IsVideo).Select(v => v.Pixels.TokenCount)],
+            [.. built.Audios.SelectMany(a => a.TokenCounts)])
+        {
+            VideoTokens = [.. built.Vision.Where(v => v.IsVideo).Select(v => v.Pixels.TokenCount)],
+        };
     }
 
     private async Task<PreparedPrompt> PrepareAsync(QwenChatRequest request, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
-        (_, int[] ids, long[] positions, long ropeDelta, List<ProcessedImage> images, List<ProcessedAudio> audios) = await BuildAsync(request, cancellationToken).ConfigureAwait(false);
+        BuiltPrompt built = await BuildAsync(request, cancellationToken).ConfigureAwait(false);
         var stages = new Dictionary<string, TimeSpan> { ["preprocess"] = Stopwatch.GetElapsedTime(started) };
         try
         {
             started = Stopwatch.GetTimestamp();
-            float[] imageFeatures = images.Count == 0 ? [] : _vision!.Encode(images);
+            float[] visionFeatures = built.Vision.Count == 0 ? [] : _vision!.Encode([.. built.Vision.Select(v => v.Pixels)]);
             stages["vision"] = Stopwatch.GetElapsedTime(started);
             started = Stopwatch.GetTimestamp();
-            float[] audioFeatures = audios.Count == 0 ? [] : [.. audios.SelectMany(_audio!.Encode)];
+            float[] audioFeatures = built.Audios.Count == 0 ? [] : [.. built.Audios.SelectMany(_audio!.Encode)];
             stages["audio"] = Stopwatch.GetElapsedTime(started);
-            return new PreparedPrompt(ids, positions, ropeDelta, imageFeatures, audioFeatures, _config.ImageTokenId, _audio is null ? -1 : _config.AudioTokenId, stages);
+            return new PreparedPrompt(
+                built.Ids,
+                built.Positions,
+                built.RopeDelta,
+                visionFeatures,
+                audioFeatures,
+                _vision is null ? [] : [_config.ImageTokenId, _config.VideoTokenId],
+                _audio is null ? [] : [_config.AudioTokenId],
+                stages);
         }
         finally
         {
-            images.ForEach(i => i.Dispose());
+            built.Vision.ForEach(v => v.Pixels.Dispose());
         }
     }
 
     /// <summary>Preprocesses the media, renders and tokenises the prompt, expands the pads and computes positions.</summary>
-    private async Task<(string Text, int[] Ids, long[] Positions, long RopeDelta, List<ProcessedImage> Images, List<ProcessedAudio> Audios)> BuildAsync(QwenChatRequest request, CancellationToken cancellationToken)
+    private async Task<BuiltPrompt> BuildAsync(QwenChatRequest request, CancellationToken cancellationToken)
     {
-        var images = new List<ProcessedImage>();
+        var vision = new List<VisionInput>();
         var audios = new List<ProcessedAudio>();
         try
         {
-            foreach (ImagePart image in request.Images)
+            foreach (ContentPart part in request.Messages.SelectMany(m => m.Parts))
             {
-                images.Add(await _imageProcessor!.ProcessAsync(image, cancellationToken).ConfigureAwait(false));
-            }
-
-            foreach (AudioPart audio in request.Audios)
-            {
-                audios.Add(await _audioProcessor!.ProcessAsync(audio, cancellationToken).ConfigureAwait(false));
+                switch (part)
+                {
+                    case ImagePart image:
+                        vision.Add(new VisionInput(await _imageProcessor!.ProcessAsync(image, cancellationToken).ConfigureAwait(false), false, 0));
+                        break;
+                    case VideoPart video:
+                        vision.Add(new VisionInput(await _imageProcessor!.ProcessVideoAsync(video, cancellationToken).ConfigureAwait(false), true, SecondsPerGrid(video)));
+                        break;
+                    case AudioPart audio:
+                        audios.Add(await _audioProcessor!.ProcessAsync(audio, cancellationToken).ConfigureAwait(false));
+                        break;
+                    default:
+                        break;
+                }
             }
 
             string text = ChatMlPrompt.Render(request.Messages, [.. audios.Select(a => a.Segments)]);
-            int[] ids = Expand(Tokenizer.Encode(text), images, audios);
+            int[] ids = Expand(Tokenizer.Encode(text), vision, audios);
             if (ids.Length >= _config.ContextLength)
             {
                 throw new PromptTooLongException(ids.Length, _config.ContextLength);
             }
 
             (long[] positions, long ropeDelta) = _decoder.ThreeRowPositions
-                ? MropePositions.Compute(ids, new HashSet<int> { _config.ImageTokenId, _config.VideoTokenId }, [.. images.Select(i => new VisionGrid(i.GridT, i.GridH, i.GridW))], _config.MergeSize, _config.TokensPerSecond)
+                ? MropePositions.Compute(ids, new HashSet<int> { _config.ImageTokenId, _config.VideoTokenId }, [.. vision.Select(v => new VisionGrid(v.Pixels.GridT, v.Pixels.GridH, v.Pixels.GridW, v.SecondsPerGrid))], _config.MergeSize, _config.TokensPerSecond)
                 : ([.. Enumerable.Range(0, ids.Length).Select(i => (long)i)], 0);
-            return (text, ids, positions, ropeDelta, images, audios);
+            return new BuiltPrompt(text, ids, positions, ropeDelta, vision, audios);
         }
         catch
         {
-            images.ForEach(i => i.Dispose());
+            vision.ForEach(v => v.Pixels.Dispose());
             throw;
         }
     }
 
-    /// <summary>Replaces each single image pad and audio pad by as many pads as the image or segment has feature rows.</summary>
-    private int[] Expand(IReadOnlyList<int> ids, List<ProcessedImage> images, List<ProcessedAudio> audios)
+    /// <summary>
+    /// Qwen2.5-VL spaces a video's temporal positions by seconds per temporal patch (temporal patch size / fps);
+    /// Qwen2-VL counts temporal patches (0 = no scaling).
+    /// </summary>
+    private double SecondsPerGrid(VideoPart video)
     {
-        var imageCounts = new Queue<int>(images.Select(i => i.TokenCount));
-        var audioCounts = new Queue<int>(audios.SelectMany(a => a.TokenCounts));
-        int imagePads = ids.Count(id => id == _config.ImageTokenId);
-        int audioPads = _audio is null ? 0 : ids.Count(id => id == _config.AudioTokenId);
-        if (imagePads != imageCounts.Count || audioPads != audioCounts.Count)
+        if (_config.ModelType.StartsWith("qwen3", StringComparison.Ordinal))
         {
-            throw new ArgumentException($"The prompt has {imagePads} image and {audioPads} audio placeholders for {images.Count} images and {audioCounts.Count} audio segments; remove placeholder tokens typed into the text.");
+            throw new QwenOnnxException($"Model '{Folder.Name}' is a Qwen3-VL export; its videos need per-frame timestamps in the prompt, which Qwen.Onnx does not render yet. Send the frames as images instead.");
         }
 
-        var expanded = new List<int>(ids.Count + imageCounts.Sum() + audioCounts.Sum());
+        return _config.ModelType == "qwen2_5_vl" ? _imageProcessor!.Options.TemporalPatchSize / video.FramesPerSecond : 0;
+    }
+
+    /// <summary>Replaces each single image, video and audio pad by as many pads as its input has feature rows.</summary>
+    private int[] Expand(IReadOnlyList<int> ids, List<VisionInput> vision, List<ProcessedAudio> audios)
+    {
+        var counts = new Dictionary<int, Queue<int>>
+        {
+            [_config.ImageTokenId] = new(vision.Where(v => !v.IsVideo).Select(v => v.Pixels.TokenCount)),
+            [_config.VideoTokenId] = new(vision.Where(v => v.IsVideo).Select(v => v.Pixels.TokenCount)),
+        };
+        var kinds = new Dictionary<int, string> { [_config.ImageTokenId] = "images", [_config.VideoTokenId] = "videos" };
+        if (_audio is not null)
+        {
+            counts[_config.AudioTokenId] = new(audios.SelectMany(a => a.TokenCounts));
+            kinds[_config.AudioTokenId] = "audio segments";
+        }
+
+        foreach ((int token, Queue<int> queue) in counts)
+        {
+            int pads = ids.Count(id => id == token);
+            if (pads != queue.Count)
+            {
+                throw new ArgumentException($"The prompt has {pads} {Tokenizer.Decode([token])} placeholders for {queue.Count} {kinds[token]}; remove placeholder tokens typed into the text.");
+            }
+        }
+
+        var expanded = new List<int>(ids.Count + counts.Values.Sum(q => q.Sum()));
         foreach (int id in ids)
         {
-            int copies = id == _config.ImageTokenId ? imageCounts.Dequeue() : _audio is not null && id == _config.AudioTokenId ? audioCounts.Dequeue() : 1;
+            int copies = counts.TryGetValue(id, out Queue<int>? queue) ? queue.Dequeue() : 1;
             for (int c = 0; c < copies; c++)
             {
                 expanded.Add(id);
@@ -299,4 +356,9 @@ public sealed class MultimodalEngine : IQwenEngine
 
         return [.. expanded];
     }
+
+    /// <summary>An image or a video, preprocessed, in prompt order.</summary>
+    private sealed record VisionInput(ProcessedImage Pixels, bool IsVideo, double SecondsPerGrid);
+
+    private sealed record BuiltPrompt(string Text, int[] Ids, long[] Positions, long RopeDelta, List<VisionInput> Vision, List<ProcessedAudio> Audios);
 }

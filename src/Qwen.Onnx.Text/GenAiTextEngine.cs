@@ -186,6 +186,11 @@ public sealed class GenAiTextEngine : IQwenEngine
             throw new UnsupportedModalityException(Folder.Name, "image", "vision encoder");
         }
 
+        if (request.Videos.Any())
+        {
+            throw new UnsupportedModalityException(Folder.Name, "video", "vision encoder");
+        }
+
         if (request.Audios.Any())
         {
             throw new UnsupportedModalityException(Folder.Name, "audio", "audio encoder");

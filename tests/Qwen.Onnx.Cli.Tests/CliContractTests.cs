@@ -112,6 +112,27 @@ public class CliContractTests
         });
     }
 
+    [Test]
+    public void InspectPromptTakesAFolderOfVideoFrames()
+    {
+        string frames = Directory.CreateDirectory(Path.Combine(_out, "frames")).FullName;
+        foreach (string frame in Directory.GetFiles(Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData"), "video-frame-*.png"))
+        {
+            File.Copy(frame, Path.Combine(frames, Path.GetFileName(frame)));
+        }
+
+        (int code, string output, _) = CliRunner.Run("inspect", "prompt", "--model", TinyModelFactory.GetOrCreateVisionLanguageModel(cacheFolder: Cache), "--prompt", "What happens?", "--video", frames, "--out", Path.Combine(_out, "inspection"));
+        (long[] ids, _) = NpyFile.Read<long>(Path.Combine(_out, "inspection", "input_ids.npy"));
+        using JsonDocument json = JsonDocument.Parse(output);
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.Zero);
+            Assert.That(ids.Count(id => id == 151656), Is.EqualTo(270), "3 frames of 97×61 at the video minimum of 100352 pixels: 2 temporal patches of 9×15 merged tokens");
+            Assert.That(json.RootElement.GetProperty("num_video_tokens")[0].GetInt32(), Is.EqualTo(270));
+            Assert.That(json.RootElement.GetProperty("rope_delta").GetInt64(), Is.EqualTo(-255), "270 video tokens on 15 positions");
+        });
+    }
+
     [TestCase("text", "genai_config.json")]
     [TestCase("vl", "onnx/vision_encoder.onnx")]
     [TestCase("audio", "onnx/audio_encoder.onnx")]

@@ -74,4 +74,27 @@ public class RequestTests
     [Test]
     public void UnknownDeviceNamesAreRejected() =>
         Assert.Throws<ArgumentException>(() => ExecutionProviderPackages.Parse("tpu"));
+
+    [Test]
+    public void VideoPartsValidateTheirFramesAndRate()
+    {
+        ImagePart frame = ImagePart.FromFile("frame.png");
+        Assert.Multiple(() =>
+        {
+            Assert.Throws<ArgumentException>(() => VideoPart.FromFrames([]));
+            Assert.Throws<ArgumentException>(() => VideoPart.FromFrames(Enumerable.Repeat(frame, VideoPart.MaxFrames + 1)));
+            Assert.Throws<ArgumentOutOfRangeException>(() => VideoPart.FromFrames([frame], 0));
+            Assert.Throws<ArgumentOutOfRangeException>(() => VideoPart.FromFrames([frame], double.NaN));
+            Assert.Throws<ArgumentOutOfRangeException>(() => VideoPart.FromFrames([frame]).WithPixelBounds(5000, 4000));
+        });
+
+        VideoPart video = VideoPart.FromFrames([frame, frame, frame], 1.5).WithPixelBounds(3136, 8000);
+        var request = new QwenChatRequest([QwenChatMessage.User("a", video, ImagePart.FromFile("b.png"))]);
+        Assert.Multiple(() =>
+        {
+            Assert.That((video.Frames.Count, video.FramesPerSecond, video.MinPixels, video.MaxPixels), Is.EqualTo((3, 1.5, 3136L, 8000L)));
+            Assert.That(request.Videos.Single(), Is.SameAs(video));
+            Assert.That(request.Images.Count(), Is.EqualTo(1), "a video's frames are not images of the request");
+        });
+    }
 }

@@ -19,7 +19,7 @@ public class DecoderLoopTests
         using var loop = new DecoderLoop(graph, run, contextLength: 256, CancellationToken.None);
         int[] ids = [151644, 872, 198, 9707, 11, 1879, 13, 151645, 198, 151644, 77091, 198];
         long[] positions = [.. Enumerable.Range(0, 3).SelectMany(_ => Enumerable.Range(0, ids.Length).Select(p => (long)p))];
-        var prompt = new PreparedPrompt(ids, positions, 0, [], [], -1, -1, new Dictionary<string, TimeSpan>());
+        var prompt = new PreparedPrompt(ids, positions, 0, [], [], [], [], new Dictionary<string, TimeSpan>());
 
         int token = ArgMax(loop.Prefill(prompt));
         for (int i = 0; i < 4; i++)

@@ -15,8 +15,24 @@ public class EngineTests
     private static readonly string Cache = Path.Combine(Path.GetTempPath(), "qwen-onnx-tests", "models");
     private static readonly string VisionModel = TinyModelFactory.GetOrCreateVisionLanguageModel(cacheFolder: Cache);
     private static readonly string AudioModel = TinyModelFactory.GetOrCreateAudioLanguageModel(cacheFolder: Cache);
+    private const int VideoPad = 151656;
     private QwenModel _vl = null!;
     private QwenModel _audio = null!;
+
+    private static string CopyWithModelType(string source, string modelType)
+    {
+        string folder = Directory.CreateTempSubdirectory("qwen-vl-copy-").FullName;
+        foreach (string file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(folder, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        string config = Path.Combine(folder, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"qwen2_vl\"", $"\"{modelType}\"", StringComparison.Ordinal));
+        return folder;
+    }
 
     private static string Image(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", name);
 
@@ -69,6 +85,98 @@ public class EngineTests
             Assert.That(audio.TokenCounts[0], Is.EqualTo(37));
             Assert.That(response.TokenIds, Is.EqualTo(expected));
         });
+    }
+
+    [Test]
+    public async Task VideoGreedyIdsEqualAFullSequencePassWithoutCache()
+    {
+        VideoPart video = VideoPart.FromFrameFiles([.. Enumerable.Range(0, 3).Select(i => Image($"video-frame-{i}.png"))]).WithPixelBounds(3136, 8000);
+        var request = new QwenChatRequest([QwenChatMessage.User(video, "What happens?")], new GenerationOptions { MaxNewTokens = 12 });
+        QwenChatResponse response = await _vl.GenerateAsync(request);
+
+        using ProcessedImage pixels = await new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(VisionModel)).ProcessVideoAsync(video);
+        using QwenVisionEncoder encoder = QwenVisionEncoder.Open(VisionModel);
+        int[] prompt = [.. _vl.Tokenizer.Encode(ChatMlPrompt.Render(request.Messages)).SelectMany(id => id == VideoPad ? Enumerable.Repeat(id, pixels.TokenCount) : [id])];
+        using var reference = new FullSequenceReference(VisionModel);
+        List<int> expected = reference.Greedy(prompt, VideoPad, encoder.Encode(pixels), [new VisionGrid(pixels.GridT, pixels.GridH, pixels.GridW)], 12, [.. _vl.Tokenizer.EndOfTurnTokenIds]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(pixels.GridT, Is.EqualTo(2), "three frames pad to two temporal patches");
+            Assert.That(response.TokenIds, Is.EqualTo(expected));
+            Assert.That(response.Usage.PromptTokens, Is.EqualTo(prompt.Length));
+        });
+    }
+
+    [Test]
+    public async Task AnImageAndAVideoInOnePromptTakeTheirOwnPadsInOrder()
+    {
+        VideoPart video = VideoPart.FromFrameFiles([Image("video-frame-0.png"), Image("video-frame-1.png")]).WithPixelBounds(3136, 8000);
+        var request = new QwenChatRequest([QwenChatMessage.User(video, "and", ImagePart.FromFile(Image("rgb-97x61.png")), "?")]);
+        using MultimodalEngine engine = await MultimodalEngine.LoadAsync(VisionModel);
+        PromptInspection inspection = await engine.InspectPromptAsync(request);
+
+        int s = inspection.InputIds.Length;
+        int firstVideo = Array.IndexOf(inspection.InputIds, VideoPad), firstImage = Array.IndexOf(inspection.InputIds, 151655);
+        Assert.Multiple(() =>
+        {
+            Assert.That(inspection.PromptText, Does.Contain("<|vision_start|><|video_pad|><|vision_end|>and<|vision_start|><|image_pad|><|vision_end|>?"));
+            Assert.That(inspection.VideoTokens, Is.EqualTo(new[] { 6 }), "one temporal patch of a 56×84 frame: 1·4·6/4");
+            Assert.That(inspection.ImageTokens, Is.EqualTo(new[] { 6 }));
+            Assert.That(inspection.InputIds.Count(id => id == VideoPad), Is.EqualTo(6));
+            Assert.That(firstVideo, Is.LessThan(firstImage));
+
+            // Qwen2-VL: the video block starts after the text before it; h and w rows span its 2×3 merged grid.
+            Assert.That(inspection.PositionIds[firstVideo + 5], Is.EqualTo(firstVideo));
+            Assert.That(inspection.PositionIds[s + firstVideo + 5], Is.EqualTo(firstVideo + 1));
+            Assert.That(inspection.PositionIds[(2 * s) + firstVideo + 5], Is.EqualTo(firstVideo + 2));
+        });
+    }
+
+    [TestCase(2.0, 2)]
+    [TestCase(1.0, 4)]
+    [TestCase(4.0, 1)]
+    public async Task Qwen25VlSpacesVideoTimeBySecondsPerTemporalPatch(double fps, int secondPatchOffset)
+    {
+        string folder = CopyWithModelType(VisionModel, "qwen2_5_vl");
+        try
+        {
+            using MultimodalEngine engine = await MultimodalEngine.LoadAsync(folder);
+            VideoPart video = VideoPart.FromFrameFiles([.. Enumerable.Range(0, 4).Select(i => Image($"video-frame-{i % 3}.png"))], fps).WithPixelBounds(3136, 8000);
+            PromptInspection inspection = await engine.InspectPromptAsync(new QwenChatRequest([QwenChatMessage.User(video, "?")]));
+
+            // Two temporal patches of 2×3 merged tokens: the second patch's t row is 2 s/fps × 2 tokens per second later.
+            int first = Array.IndexOf(inspection.InputIds, VideoPad);
+            Assert.That(inspection.PositionIds[first + 6] - inspection.PositionIds[first], Is.EqualTo(secondPatchOffset));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task Qwen3VlVideosAreRejectedWithAnExplanation()
+    {
+        string folder = CopyWithModelType(VisionModel, "qwen3_vl");
+        try
+        {
+            using MultimodalEngine engine = await MultimodalEngine.LoadAsync(folder);
+            var request = new QwenChatRequest([QwenChatMessage.User(VideoPart.FromFrameFiles([Image("video-frame-0.png")]).WithPixelBounds(3136, 8000), "?")]);
+            var e = Assert.ThrowsAsync<QwenOnnxException>(() => engine.InspectPromptAsync(request));
+            Assert.That(e!.Message, Does.Contain("Qwen3-VL").And.Contain("frames as images"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Test]
+    public void VideoForAModelWithoutAVisionEncoderIsRejected()
+    {
+        var request = new QwenChatRequest([QwenChatMessage.User(VideoPart.FromFrameFiles([Image("video-frame-0.png")]), "?")]);
+        var e = Assert.ThrowsAsync<UnsupportedModalityException>(() => _audio.GenerateAsync(request));
+        Assert.That(e!.Message, Does.Contain("video"));
     }
 
     [Test]
@@ -156,7 +264,7 @@ public class EngineTests
     {
         var request = new QwenChatRequest([QwenChatMessage.User(ImagePart.FromFile(Image("rgb-97x61.png")), "and <|image_pad|> here")]);
         var ex = Assert.ThrowsAsync<ArgumentException>(() => _vl.GenerateAsync(request));
-        Assert.That(ex!.Message, Does.Contain("2 image").And.Contain("1 images"));
+        Assert.That(ex!.Message, Does.Contain("2 <|image_pad|> placeholders for 1 images"));
     }
 
     [Test]

@@ -41,6 +41,42 @@ public class PreprocessingParityTests
     }
 
     [Test]
+    public async Task VideoPixelValuesEqualTheReferenceVideoProcessor()
+    {
+        JsonNode video = TestData.Manifest["video"]!;
+        VideoPart part = VideoPart.FromFrameFiles(video["frames"]!.AsArray().Select(f => TestData.Path((string)f!)))
+            .WithPixelBounds((long)video["min_pixels"]!, (long)video["max_pixels"]!);
+        using ProcessedImage processed = await new QwenImageProcessor().ProcessVideoAsync(part);
+        (float[] expected, long[] shape) = NpyFile.Read<float>(TestData.Path((string)video["expected"]!));
+        Assert.Multiple(() =>
+        {
+            Assert.That(new[] { processed.GridT, processed.GridH, processed.GridW }, Is.EqualTo(video["grid_thw"]!.AsArray().Select(v => (int)v!)));
+            Assert.That(processed.TokenCount, Is.EqualTo(processed.GridT * processed.GridH * processed.GridW / 4));
+            Assert.That(new long[] { processed.PatchCount, processed.PatchLength }, Is.EqualTo(shape));
+            Assert.That(processed.PixelValues.ToArray(), Is.EqualTo(expected), "every float equals NumPy's, the repeated last frame included");
+        });
+    }
+
+    [Test]
+    public async Task AVideoOfOneFrameEqualsTheStillImageWithinTheVideoBounds()
+    {
+        var processor = new QwenImageProcessor();
+        string frame = TestData.Path("rgb-97x61.png");
+        using ProcessedImage video = await processor.ProcessVideoAsync(VideoPart.FromFrameFiles([frame]));
+        using ProcessedImage still = processor.Process(TestData.Decode("rgb-97x61.png"), processor.Options.VideoMinPixels, processor.Options.VideoMaxPixels);
+        Assert.That(video.GridT, Is.EqualTo(1));
+        Assert.That(video.PixelValues.ToArray(), Is.EqualTo(still.PixelValues.ToArray()));
+    }
+
+    [Test]
+    public void FramesOfDifferentSizesAreRejected()
+    {
+        VideoPart part = VideoPart.FromFrameFiles([TestData.Path("rgb-97x61.png"), TestData.Path("rgba-150x90.png")]);
+        var e = Assert.ThrowsAsync<InvalidImageException>(() => new QwenImageProcessor().ProcessVideoAsync(part));
+        Assert.That(e!.Message, Does.Contain("Frame 2").And.Contain("150×90").And.Contain("97×61"));
+    }
+
+    [Test]
     public void AnAllWhite224ImageGivesTheReferenceMean()
     {
         byte[] white = new byte[224 * 224 * 3];

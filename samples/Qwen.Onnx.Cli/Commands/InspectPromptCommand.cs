@@ -25,7 +25,7 @@ internal static class InspectPromptCommand
             NpyFile.Write(Path.Combine(folder.FullName, "input_ids.npy"), inspection.InputIds.Select(i => (long)i).ToArray(), 1, s);
             long[] shape = inspection.PositionRows == 3 ? [3, 1, s] : [1, s];
             NpyFile.Write(Path.Combine(folder.FullName, "position_ids.npy"), inspection.PositionIds, shape);
-            var summary = new { prompt_text = inspection.PromptText, rope_delta = inspection.RopeDelta, num_image_tokens = inspection.ImageTokens, num_audio_tokens = inspection.AudioTokens };
+            var summary = new { prompt_text = inspection.PromptText, rope_delta = inspection.RopeDelta, num_image_tokens = inspection.ImageTokens, num_video_tokens = inspection.VideoTokens, num_audio_tokens = inspection.AudioTokens };
             Console.WriteLine(JsonSerializer.Serialize(summary, CliJson.Options));
             return 0;
         });

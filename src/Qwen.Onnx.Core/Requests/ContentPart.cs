@@ -1,7 +1,7 @@
 namespace Qwen.Onnx;
 
 /// <summary>
-/// One piece of a message: text, an image or an audio clip. A message's parts are kept in the order given,
+/// One piece of a message: text, an image, a video or an audio clip. A message's parts are kept in the order given,
 /// which is the order in which the model sees them.
 /// </summary>
 public abstract class ContentPart

@@ -1,6 +1,6 @@
 namespace Qwen.Onnx;
 
-/// <summary>One message of a conversation: a role and an ordered list of parts (text, images, audio).</summary>
+/// <summary>One message of a conversation: a role and an ordered list of parts (text, images, videos, audio).</summary>
 public sealed class QwenChatMessage
 {
     /// <summary>Creates a message.</summary>
@@ -18,7 +18,7 @@ public sealed class QwenChatMessage
 
         if (role != QwenChatRole.User && Parts.Any(p => p is not TextPart))
         {
-            throw new ArgumentException($"Only user messages may carry images or audio; this {role} message has a {Parts.First(p => p is not TextPart).GetType().Name}.", nameof(parts));
+            throw new ArgumentException($"Only user messages may carry images, videos or audio; this {role} message has a {Parts.First(p => p is not TextPart).GetType().Name}.", nameof(parts));
         }
     }
 
@@ -35,7 +35,7 @@ public sealed class QwenChatMessage
     /// <param name="text">The instructions.</param>
     public static QwenChatMessage System(string text) => new(QwenChatRole.System, [new TextPart(text)]);
 
-    /// <summary>A user message made of text, images and audio in the given order.</summary>
+    /// <summary>A user message made of text, images, videos and audio in the given order.</summary>
     /// <param name="parts">Parts; strings convert to <see cref="TextPart"/>.</param>
     public static QwenChatMessage User(params ContentPart[] parts) => new(QwenChatRole.User, parts);
 

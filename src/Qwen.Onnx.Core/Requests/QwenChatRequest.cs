@@ -1,7 +1,7 @@
 namespace Qwen.Onnx;
 
 /// <summary>
-/// The one request type of Qwen.Onnx: a conversation whose user messages may carry text, images and audio,
+/// The one request type of Qwen.Onnx: a conversation whose user messages may carry text, images, videos and audio,
 /// plus generation options. The same request runs on text, vision and audio models; a model that lacks
 /// the encoder for a part rejects the request with <see cref="UnsupportedModalityException"/>.
 /// </summary>
@@ -46,6 +46,9 @@ public sealed class QwenChatRequest
 
     /// <summary>Every image part of the request, in prompt order.</summary>
     public IEnumerable<ImagePart> Images => Messages.SelectMany(m => m.Parts).OfType<ImagePart>();
+
+    /// <summary>Every video part of the request, in prompt order.</summary>
+    public IEnumerable<VideoPart> Videos => Messages.SelectMany(m => m.Parts).OfType<VideoPart>();
 
     /// <summary>Every audio part of the request, in prompt order.</summary>
     public IEnumerable<AudioPart> Audios => Messages.SelectMany(m => m.Parts).OfType<AudioPart>();

@@ -5,7 +5,8 @@ namespace Qwen.Onnx.Multimodal.Prompts;
 /// <summary>
 /// Renders a conversation as Qwen-VL's and Qwen2-Audio's chat templates do (both ChatML): a default system prompt
 /// "You are a helpful assistant." when the conversation does not start with one, each image as
-/// <c>&lt;|vision_start|&gt;&lt;|image_pad|&gt;&lt;|vision_end|&gt;</c> in place, each audio segment as
+/// <c>&lt;|vision_start|&gt;&lt;|image_pad|&gt;&lt;|vision_end|&gt;</c> in place (videos alike with
+/// <c>&lt;|video_pad|&gt;</c>), each audio segment as
 /// <c>Audio N: &lt;|audio_bos|&gt;&lt;|AUDIO|&gt;&lt;|audio_eos|&gt;\n</c> (numbered across the conversation), and the
 /// assistant generation prompt. Placeholders hold one pad token each; the engine expands them after tokenising.
 /// </summary>
@@ -16,6 +17,9 @@ public static class ChatMlPrompt
 
     /// <summary>One image placeholder.</summary>
     public const string ImagePlaceholder = "<|vision_start|><|image_pad|><|vision_end|>";
+
+    /// <summary>One video placeholder.</summary>
+    public const string VideoPlaceholder = "<|vision_start|><|video_pad|><|vision_end|>";
 
     /// <summary>Renders the prompt text.</summary>
     /// <param name="messages">The conversation.</param>
@@ -43,6 +47,9 @@ public static class ChatMlPrompt
                         break;
                     case ImagePart:
                         text.Append(ImagePlaceholder);
+                        break;
+                    case VideoPart:
+                        text.Append(VideoPlaceholder);
                         break;
                     case AudioPart:
                         int segments = audioSegments is null ? 1 : audioSegments[audioPart];

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Qwen.Onnx.Vision.Preprocessing;
 
 /// <summary>
-/// One image as the vision encoder takes it: <c>pixel_values</c> rows and its <c>grid_thw</c>. The values live in
+/// One image or video as the vision encoder takes it: <c>pixel_values</c> rows and its <c>grid_thw</c>. The values live in
 /// a buffer rented from the shared array pool (tens of megabytes for a large image); dispose the image to return it.
 /// </summary>
 public sealed class ProcessedImage : IDisposable
@@ -43,7 +43,7 @@ public sealed class ProcessedImage : IDisposable
     /// <summary>Patches across.</summary>
     public int GridW { get; }
 
-    /// <summary><c>&lt;|image_pad|&gt;</c> tokens the image takes in the prompt: t·h·w / merge².</summary>
+    /// <summary>Pad tokens (<c>&lt;|image_pad|&gt;</c>, or <c>&lt;|video_pad|&gt;</c> for a video) it takes in the prompt: t·h·w / merge².</summary>
     public int TokenCount { get; }
 
     /// <summary>Height after smart_resize.</summary>

@@ -39,6 +39,62 @@ public sealed class QwenImageProcessor
         return Process(rgb, image.MinPixels, image.MaxPixels);
     }
 
+    /// <summary>
+    /// Decodes and preprocesses a video as Qwen2-VL's video processor does: one smart_resize for all frames (from the
+    /// first frame's size, within the video pixel bounds), the same resize and normalisation as images, the last
+    /// frame repeated up to a whole temporal patch, and frames 2k and 2k+1 forming temporal patch k.
+    /// </summary>
+    /// <param name="video">The frames.</param>
+    /// <param name="cancellationToken">Abandons the work.</param>
+    /// <returns>pixel_values with <see cref="ProcessedImage.GridT"/> temporal patches.</returns>
+    /// <exception cref="InvalidImageException">A frame cannot be used, or frames differ in size.</exception>
+    public async Task<ProcessedImage> ProcessVideoAsync(VideoPart video, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(video);
+        int tp = Options.TemporalPatchSize, frames = video.Frames.Count;
+        int gridT = (frames + tp - 1) / tp;
+        float[]? values = null;
+        int rows = 0, height = 0, width = 0, firstWidth = 0, firstHeight = 0;
+        try
+        {
+            for (int f = 0; f < frames; f++)
+            {
+                RgbImage rgb = await ImageDecoding.DecodeAsync(video.Frames[f], LoadOptions, cancellationToken).ConfigureAwait(false);
+                if (f == 0)
+                {
+                    (firstWidth, firstHeight) = (rgb.Width, rgb.Height);
+                    (height, width) = ResizedSize(rgb, video.MinPixels ?? Options.VideoMinPixels, video.MaxPixels ?? Options.VideoMaxPixels);
+                    rows = height / Options.PatchSize * (width / Options.PatchSize);
+                    values = ArrayPool<float>.Shared.Rent(gridT * rows * Options.PatchLength);
+                }
+                else if (rgb.Width != firstWidth || rgb.Height != firstHeight)
+                {
+                    throw new InvalidImageException($"Frame {f + 1} of the video is {rgb.Width}×{rgb.Height} but the first frame is {firstWidth}×{firstHeight}; all frames of a video must have one size.");
+                }
+
+                using ProcessedImage still = ProcessToSize(rgb, height, width);
+
+                // The last frame also fills the rest of its temporal patch, as the reference repeats it.
+                int lastSlot = f == frames - 1 ? (gridT * tp) - 1 : f;
+                for (int slot = f; slot <= lastSlot; slot++)
+                {
+                    CopyFrameSlot(still.PixelValues.Span, values!.AsSpan(slot / tp * rows * Options.PatchLength, rows * Options.PatchLength), slot % tp);
+                }
+            }
+
+            var result = new ProcessedImage(values!, Options.PatchLength, gridT, height / Options.PatchSize, width / Options.PatchSize, Options.MergeSize, height, width);
+            values = null;
+            return result;
+        }
+        finally
+        {
+            if (values is not null)
+            {
+                ArrayPool<float>.Shared.Return(values);
+            }
+        }
+    }
+
     /// <summary>Preprocesses decoded pixels.</summary>
     /// <param name="image">RGB pixels.</param>
     /// <param name="minPixels">Overrides <see cref="QwenImageProcessorOptions.MinPixels"/>.</param>
@@ -46,7 +102,28 @@ public sealed class QwenImageProcessor
     public ProcessedImage Process(RgbImage image, long? minPixels = null, long? maxPixels = null)
     {
         (int height, int width) = ResizedSize(image, minPixels, maxPixels);
+        return ProcessToSize(image, height, width);
+    }
 
+    /// <summary>
+    /// Copies one frame slot of every row: a row's columns run over (channel, frame, y, x), so frame slot s of channel
+    /// c is the patch × patch block at (c × temporal + s) × patch².
+    /// </summary>
+    private void CopyFrameSlot(ReadOnlySpan<float> still, Span<float> destination, int slot)
+    {
+        int block = Options.PatchSize * Options.PatchSize, rowLength = Options.PatchLength;
+        for (int row = 0; row < still.Length / rowLength; row++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                int offset = (row * rowLength) + (((c * Options.TemporalPatchSize) + slot) * block);
+                still.Slice(offset, block).CopyTo(destination.Slice(offset, block));
+            }
+        }
+    }
+
+    private ProcessedImage ProcessToSize(RgbImage image, int height, int width)
+    {
         // Resize one block row (patch × merge image rows) at a time and patchify it while it is in cache.
         using var resize = new PilBicubicResampler.ResizePlan(image, width, height);
         int bandRows = Options.PatchSize * Options.MergeSize;

@@ -36,6 +36,12 @@ public sealed record QwenImageProcessorOptions
     /// <summary>Largest area after resizing; lower it to spend fewer image tokens.</summary>
     public long MaxPixels { get; init; } = 12845056;
 
+    /// <summary>Smallest frame area of videos after resizing (Qwen2-VL's video processor: 128 × 28 × 28).</summary>
+    public long VideoMinPixels { get; init; } = 100352;
+
+    /// <summary>Largest frame area of videos after resizing (Qwen2-VL's video processor: 768 × 28 × 28).</summary>
+    public long VideoMaxPixels { get; init; } = 602112;
+
     /// <summary>Multiplier that maps 0..255 to 0..1.</summary>
     public double RescaleFactor { get; init; } = 1.0 / 255.0;
 
@@ -68,7 +74,18 @@ public sealed record QwenImageProcessorOptions
         QwenImageProcessorOptions defaults = Models.ModelFolder.Inspect(modelFolder).ModelType.StartsWith("qwen3", StringComparison.Ordinal) ? Qwen3Vl : Qwen2Vl;
         try
         {
-            return FromFile(path, defaults);
+            QwenImageProcessorOptions options = FromFile(path, defaults);
+            string videoPath = Path.Combine(modelFolder, "video_preprocessor_config.json");
+            if (!File.Exists(videoPath))
+            {
+                return options;
+            }
+
+            using var video = JsonDocument.Parse(File.ReadAllBytes(videoPath));
+            (long? min, long? max) = PixelBounds(video.RootElement);
+            options = options with { VideoMinPixels = min ?? options.VideoMinPixels, VideoMaxPixels = max ?? options.VideoMaxPixels };
+            options.Validate();
+            return options;
         }
         catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException)
         {
@@ -88,20 +105,14 @@ public sealed record QwenImageProcessorOptions
         defaults ??= Qwen2Vl;
         using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
         JsonElement root = doc.RootElement;
-        long? shortest = null, longest = null;
-        if (root.TryGetProperty("size", out JsonElement size) && size.ValueKind == JsonValueKind.Object)
-        {
-            shortest = OptionalLong(size, "shortest_edge");
-            longest = OptionalLong(size, "longest_edge");
-        }
-
+        (long? min, long? max) = PixelBounds(root);
         QwenImageProcessorOptions options = defaults with
         {
             PatchSize = (int)(OptionalLong(root, "patch_size") ?? defaults.PatchSize),
             TemporalPatchSize = (int)(OptionalLong(root, "temporal_patch_size") ?? defaults.TemporalPatchSize),
             MergeSize = (int)(OptionalLong(root, "merge_size") ?? defaults.MergeSize),
-            MinPixels = OptionalLong(root, "min_pixels") ?? shortest ?? defaults.MinPixels,
-            MaxPixels = OptionalLong(root, "max_pixels") ?? longest ?? defaults.MaxPixels,
+            MinPixels = min ?? defaults.MinPixels,
+            MaxPixels = max ?? defaults.MaxPixels,
             RescaleFactor = root.TryGetProperty("rescale_factor", out JsonElement r) ? r.GetDouble() : defaults.RescaleFactor,
             ImageMean = OptionalFloats(root, "image_mean") ?? defaults.ImageMean,
             ImageStd = OptionalFloats(root, "image_std") ?? defaults.ImageStd,
@@ -118,10 +129,25 @@ public sealed record QwenImageProcessorOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MergeSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MinPixels);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPixels, MinPixels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(VideoMinPixels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(VideoMaxPixels, VideoMinPixels);
         if (ImageMean.Count != 3 || ImageStd.Count != 3 || ImageStd.Any(s => !(s > 0)))
         {
             throw new ArgumentException("ImageMean and ImageStd need three values each, and every std must be positive.");
         }
+    }
+
+    /// <summary>Top-level min_pixels/max_pixels win over size.shortest_edge/size.longest_edge, as in the reference.</summary>
+    private static (long? Min, long? Max) PixelBounds(JsonElement root)
+    {
+        long? shortest = null, longest = null;
+        if (root.TryGetProperty("size", out JsonElement size) && size.ValueKind == JsonValueKind.Object)
+        {
+            shortest = OptionalLong(size, "shortest_edge");
+            longest = OptionalLong(size, "longest_edge");
+        }
+
+        return (OptionalLong(root, "min_pixels") ?? shortest, OptionalLong(root, "max_pixels") ?? longest);
     }
 
     private static long? OptionalLong(JsonElement e, string name) =>
