@@ -37,6 +37,8 @@ internal static class ChatRequestMapping
         DataContent data when data.HasTopLevelMediaType("audio") => AudioPart.FromBytes(data.Data),
         UriContent uri when uri.Uri.IsFile && uri.HasTopLevelMediaType("image") => ImagePart.FromFile(uri.Uri.LocalPath),
         UriContent uri when uri.Uri.IsFile && uri.HasTopLevelMediaType("audio") => AudioPart.FromFile(uri.Uri.LocalPath),
+        DataContent { MediaType: var type } when type.StartsWith("video/", StringComparison.OrdinalIgnoreCase) => throw new NotSupportedException(
+            $"Video files ({type}) cannot be decoded by Qwen.Onnx: extract frames (e.g. ffmpeg -vf fps=2) and send them as a Qwen.Onnx.VideoPart through QwenModel, or as images."),
         DataContent or UriContent => throw new NotSupportedException($"Content of type {((content as DataContent)?.MediaType ?? (content as UriContent)?.MediaType)} is not supported: send text, image/* or audio/* data, or local file URIs."),
         _ => null,
     };

@@ -68,6 +68,15 @@ public class PreprocessingParityTests
         Assert.That(video.PixelValues.ToArray(), Is.EqualTo(still.PixelValues.ToArray()));
     }
 
+    [TestCase(10, 560, 1008)]
+    [TestCase(100, 448, 812)]
+    [TestCase(768, 224, 420)]
+    public void LongVideosGetSmallerFramesWithinTheTotalBudget(int frames, int height, int width)
+    {
+        // Expected sizes from qwen-vl-utils' rule and smart_resize in Python for a 1280×720 first frame.
+        Assert.That(new QwenImageProcessor().ResizedVideoSize(720, 1280, frames), Is.EqualTo((height, width)));
+    }
+
     [Test]
     public void FramesOfDifferentSizesAreRejected()
     {

@@ -41,7 +41,7 @@ public sealed class QwenImageProcessor
 
     /// <summary>
     /// Decodes and preprocesses a video as Qwen2-VL's video processor does: one smart_resize for all frames (from the
-    /// first frame's size, within the video pixel bounds), the same resize and normalisation as images, the last
+    /// first frame's size, see <see cref="ResizedVideoSize"/>), the same resize and normalisation as images, the last
     /// frame repeated up to a whole temporal patch, and frames 2k and 2k+1 forming temporal patch k.
     /// </summary>
     /// <param name="video">The frames.</param>
@@ -63,7 +63,7 @@ public sealed class QwenImageProcessor
                 if (f == 0)
                 {
                     (firstWidth, firstHeight) = (rgb.Width, rgb.Height);
-                    (height, width) = ResizedSize(rgb, video.MinPixels ?? Options.VideoMinPixels, video.MaxPixels ?? Options.VideoMaxPixels);
+                    (height, width) = ResizedVideoSize(rgb.Height, rgb.Width, frames, video.MinPixels, video.MaxPixels);
                     rows = height / Options.PatchSize * (width / Options.PatchSize);
                     values = ArrayPool<float>.Shared.Rent(gridT * rows * Options.PatchLength);
                 }
@@ -93,6 +93,30 @@ public sealed class QwenImageProcessor
                 ArrayPool<float>.Shared.Return(values);
             }
         }
+    }
+
+    /// <summary>
+    /// The size every frame of a video is resized to: smart_resize of the first frame within the video bounds, with the
+    /// largest area lowered for long videos as qwen-vl-utils does:
+    /// max(min(max area, total budget / frames × 2), 1.05 × min area).
+    /// </summary>
+    /// <param name="height">The first frame's height.</param>
+    /// <param name="width">The first frame's width.</param>
+    /// <param name="frames">How many frames the video has.</param>
+    /// <param name="minPixels">Overrides <see cref="QwenImageProcessorOptions.VideoMinPixels"/>.</param>
+    /// <param name="maxPixels">Overrides <see cref="QwenImageProcessorOptions.VideoMaxPixels"/> (the budget still applies).</param>
+    public (int Height, int Width) ResizedVideoSize(int height, int width, int frames, long? minPixels = null, long? maxPixels = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frames);
+        long min = minPixels ?? Options.VideoMinPixels;
+        long budget = Math.Max(Math.Min(Options.VideoMaxPixels, (long)((double)Options.VideoMaxTotalPixels / frames * Options.TemporalPatchSize)), (long)(min * 1.05));
+        long max = Math.Min(maxPixels ?? Options.VideoMaxPixels, budget);
+        if (max < min)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxPixels), $"Pixel bounds must satisfy 0 < min ({min}) ≤ max ({max}).");
+        }
+
+        return SmartResize.Compute(height, width, Options.Factor, min, max);
     }
 
     /// <summary>Preprocesses decoded pixels.</summary>

@@ -42,6 +42,12 @@ public sealed record QwenImageProcessorOptions
     /// <summary>Largest frame area of videos after resizing (Qwen2-VL's video processor: 768 × 28 × 28).</summary>
     public long VideoMaxPixels { get; init; } = 602112;
 
+    /// <summary>
+    /// The pixel budget of a whole video (qwen-vl-utils' 24576 × 28 × 28): long videos get smaller frames so that
+    /// frames × area stays near it, never below 1.05 × the minimum frame area.
+    /// </summary>
+    public long VideoMaxTotalPixels { get; init; } = 19267584;
+
     /// <summary>Multiplier that maps 0..255 to 0..1.</summary>
     public double RescaleFactor { get; init; } = 1.0 / 255.0;
 
@@ -131,6 +137,7 @@ public sealed record QwenImageProcessorOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPixels, MinPixels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(VideoMinPixels);
         ArgumentOutOfRangeException.ThrowIfLessThan(VideoMaxPixels, VideoMinPixels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(VideoMaxTotalPixels, VideoMinPixels);
         if (ImageMean.Count != 3 || ImageStd.Count != 3 || ImageStd.Any(s => !(s > 0)))
         {
             throw new ArgumentException("ImageMean and ImageStd need three values each, and every std must be positive.");
