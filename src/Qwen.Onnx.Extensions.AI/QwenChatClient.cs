@@ -84,6 +84,7 @@ public sealed class QwenChatClient : IChatClient
     private static UsageDetails ToUsage(QwenUsage usage) => new()
     {
         InputTokenCount = usage.PromptTokens,
+        CachedInputTokenCount = usage.CachedPromptTokens,
         OutputTokenCount = usage.CompletionTokens,
         TotalTokenCount = usage.TotalTokens,
     };

@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
+using Qwen.Onnx.Multimodal.Caching;
 using Qwen.Onnx.Runtime;
 using Qwen.Onnx.Runtime.Direct;
 
@@ -22,6 +23,9 @@ internal sealed unsafe class DecoderLoop : IDisposable
     private readonly RunOptions _run;
     private readonly CancellationToken _cancellation;
     private readonly long[] _ones;
+
+    // The PromptKeys of every position in the KV cache, so the cache can serve the next request.
+    private readonly long[] _keys;
     private readonly long[] _token = GC.AllocateArray<long>(1, pinned: true);
     private readonly long[] _position = GC.AllocateArray<long>(3, pinned: true);
     private readonly NativeTensor[] _inputs;
@@ -42,6 +46,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
         _cancellation = cancellation;
         _ones = GC.AllocateArray<long>(contextLength + 1, pinned: true);
         Array.Fill(_ones, 1L);
+        _keys = new long[contextLength + 1];
         _inputs = new NativeTensor[graph.DecoderInputs.Names.Count];
         _outputs = new NativeTensor[graph.DecoderOutputs.Names.Count];
         _previous = new NativeTensor[_outputs.Length];
@@ -66,30 +71,43 @@ internal sealed unsafe class DecoderLoop : IDisposable
     /// <summary>Time spent embedding the prompt and merging the encoder features into it.</summary>
     public TimeSpan PromptEmbedTime { get; private set; }
 
-    public Span<float> Prefill(PreparedPrompt prompt)
+    /// <summary>Prompt positions whose KV cache came from <see cref="Prefill"/>'s cached prefix instead of the decoder.</summary>
+    public int ReusedTokens { get; private set; }
+
+    /// <summary>
+    /// Runs the prompt. When <paramref name="cached"/> shares leading positions with it, their KV cache is reused and
+    /// only the rest is run (at least the last position, whose logits are needed); the cache is consumed either way.
+    /// </summary>
+    public Span<float> Prefill(PreparedPrompt prompt, CachedPrefix? cached = null)
     {
         int s = prompt.Ids.Length;
         EnsureContext(s);
-        long[] positions = GC.AllocateArray<long>(prompt.Positions.Length, pinned: true);
-        prompt.Positions.CopyTo(positions);
-        long[] emptyPast = [1, _graph.KeyValueHeads, 0, _graph.HeadSize];
+        prompt.Keys.CopyTo(_keys, 0);
+        int reused = cached is null ? 0 : Math.Min(cached.CommonPrefix(prompt.Keys), s - 1);
+        int rows = prompt.Positions.Length / s, fresh = s - reused;
+        long[] positions = GC.AllocateArray<long>(rows * fresh, pinned: true);
+        for (int r = 0; r < rows; r++)
+        {
+            prompt.Positions.AsSpan((r * s) + reused, fresh).CopyTo(positions.AsSpan(r * fresh));
+        }
+
         var inputs = new NativeTensor[_inputs.Length];
+        NativeTensor embedded = default;
         try
         {
             long started = Stopwatch.GetTimestamp();
-            inputs[0] = EmbedPrompt(prompt.Ids);
-            MergeFeatures(prompt, inputs[0]);
+            embedded = EmbedPrompt(prompt.Ids);
+            MergeFeatures(prompt, embedded);
             PromptEmbedTime = Stopwatch.GetElapsedTime(started);
+            inputs[0] = Rows(embedded, reused, fresh);
             inputs[1] = NativeTensor.Wrap(Pin(_ones), s, [1, s]);
-            inputs[2] = NativeTensor.Wrap(Pin(positions), positions.Length, _graph.ThreeRowPositions ? [3, 1, s] : [1, s]);
-            for (int i = 3; i < inputs.Length; i++)
-            {
-                inputs[i] = _graph.HalfPrecision ? NativeTensor.Wrap((Half*)Pin(_ones), 0, emptyPast) : NativeTensor.Wrap((float*)Pin(_ones), 0, emptyPast);
-            }
-
+            inputs[2] = NativeTensor.Wrap(Pin(positions), positions.Length, rows == 3 ? [3, 1, fresh] : [1, fresh]);
+            NativeTensor[] pasts = reused > 0 ? cached!.Take(reused, _graph.HalfPrecision) : EmptyPasts();
+            pasts.CopyTo(inputs, 3);
             _ropeDelta = prompt.RopeDelta;
             Length = s;
-            return Decode(inputs, s);
+            ReusedTokens = reused;
+            return Decode(inputs, fresh);
         }
         catch (OnnxRuntimeCallException) when (_cancellation.IsCancellationRequested)
         {
@@ -98,8 +116,18 @@ internal sealed unsafe class DecoderLoop : IDisposable
         finally
         {
             ReleaseAll(inputs);
+            embedded.Release();
+            cached?.Dispose();
             GC.KeepAlive(positions);
         }
+    }
+
+    /// <summary>Hands this request's KV cache and its keys over, for the next request to reuse.</summary>
+    public CachedPrefix DetachCache()
+    {
+        NativeTensor[] pasts = _previous[1..];
+        _previous.AsSpan(1).Clear();
+        return new CachedPrefix(_keys[..Length], pasts);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -107,6 +135,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
     {
         EnsureContext(Length + 1);
         _token[0] = token;
+        _keys[Length] = token;
         Array.Fill(_position, Length + _ropeDelta);
         _previous.AsSpan(1).CopyTo(_inputs.AsSpan(3));
         Span<long> maskShape = [1, Length + 1];
@@ -185,6 +214,24 @@ internal sealed unsafe class DecoderLoop : IDisposable
 
         TensorPrimitives.ConvertToSingle(half, _logits);
         return _logits;
+    }
+
+    /// <summary>A view of <paramref name="count"/> embedding rows from <paramref name="first"/> on (no copy).</summary>
+    private NativeTensor Rows(NativeTensor embedded, int first, int count)
+    {
+        int hidden = _graph.HiddenSize;
+        long[] shape = [1, count, hidden];
+        return _graph.HalfPrecision
+            ? NativeTensor.Wrap((Half*)Unsafe.AsPointer(ref embedded.GetData<Half>()[first * hidden]), count * hidden, shape)
+            : NativeTensor.Wrap((float*)Unsafe.AsPointer(ref embedded.GetData<float>()[first * hidden]), count * hidden, shape);
+    }
+
+    private NativeTensor[] EmptyPasts()
+    {
+        long[] emptyPast = [1, _graph.KeyValueHeads, 0, _graph.HeadSize];
+        return [.. Enumerable.Range(0, _inputs.Length - 3).Select(_ => _graph.HalfPrecision
+            ? NativeTensor.Wrap((Half*)Pin(_ones), 0, emptyPast)
+            : NativeTensor.Wrap((float*)Pin(_ones), 0, emptyPast))];
     }
 
     private NativeTensor EmbedPrompt(int[] ids)

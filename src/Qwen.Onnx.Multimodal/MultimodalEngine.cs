@@ -6,6 +6,7 @@ using Qwen.Onnx.Audio.Encoding;
 using Qwen.Onnx.Audio.Features;
 using Qwen.Onnx.Generation;
 using Qwen.Onnx.Models;
+using Qwen.Onnx.Multimodal.Caching;
 using Qwen.Onnx.Multimodal.Positions;
 using Qwen.Onnx.Multimodal.Prompts;
 using Qwen.Onnx.Multimodal.Sampling;
@@ -33,6 +34,7 @@ public sealed class MultimodalEngine : IQwenEngine
     private readonly QwenAudioEncoder? _audio;
     private readonly QwenAudioProcessor? _audioProcessor;
     private readonly RequestGate _gate;
+    private readonly PromptCache? _promptCache;
 
     private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, ExecutionProvider provider, QwenModelOptions options)
     {
@@ -46,6 +48,7 @@ public sealed class MultimodalEngine : IQwenEngine
         _audioProcessor = audio is null ? null : QwenAudioProcessor.FromModelFolder(folder.Path);
         Provider = provider;
         _gate = new RequestGate(options.MaxConcurrentRequests);
+        _promptCache = options.ReusePromptCache ? new PromptCache() : null;
     }
 
     /// <inheritdoc />
@@ -103,7 +106,8 @@ public sealed class MultimodalEngine : IQwenEngine
         using CancellationTokenRegistration abort = token.Register(() => runOptions.Terminate = true);
         await default(ThreadPoolHop);
         using var loop = new DecoderLoop(_decoder, runOptions, _config.ContextLength, token);
-        int next = sampler.Next(loop.Prefill(prompt));
+        int next = sampler.Next(loop.Prefill(prompt, _promptCache?.Take()));
+        streamer.CachedPromptTokens = loop.ReusedTokens;
         TimeSpan prefillRun = loop.RunTime;
         streamer.Stages["embed"] = loop.PromptEmbedTime;
         streamer.Stages["prefill"] = prefillRun;
@@ -111,18 +115,22 @@ public sealed class MultimodalEngine : IQwenEngine
         {
             streamer.Stages["decode_run"] = loop.RunTime - prefillRun;
             streamer.Stages["sample"] = sampler.Time;
-            yield return streamer.OnToken(next);
+            QwenChatResponseUpdate update = streamer.OnToken(next);
+            QwenChatResponseUpdate? contextFull = streamer.Finish is null && loop.Length >= _config.ContextLength ? streamer.OnContextFull() : null;
             if (streamer.Finish is not null)
             {
-                break;
+                // Kept before the last update is handed out: a caller may stop reading once it has it.
+                _promptCache?.Store(loop.DetachCache());
+                yield return update;
+                if (contextFull is not null)
+                {
+                    yield return contextFull;
+                }
+
+                yield break;
             }
 
-            if (loop.Length >= _config.ContextLength)
-            {
-                yield return streamer.OnContextFull();
-                break;
-            }
-
+            yield return update;
             token.ThrowIfCancellationRequested();
             await default(ThreadPoolHop);
             next = sampler.Next(loop.Step(next));
@@ -142,6 +150,7 @@ public sealed class MultimodalEngine : IQwenEngine
             return;
         }
 
+        _promptCache?.Dispose();
         _decoder.Dispose();
         _vision?.Dispose();
         _audio?.Dispose();

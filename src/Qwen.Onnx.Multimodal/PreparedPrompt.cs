@@ -9,4 +9,8 @@ namespace Qwen.Onnx.Multimodal;
 /// <param name="VisionTokenIds">The pad ids the vision features replace (image and video pad), or none.</param>
 /// <param name="AudioTokenIds">The pad id the audio features replace, or none.</param>
 /// <param name="Stages">Preprocessing and encoder times.</param>
-internal sealed record PreparedPrompt(int[] Ids, long[] Positions, long RopeDelta, float[] VisionFeatures, float[] AudioFeatures, int[] VisionTokenIds, int[] AudioTokenIds, IReadOnlyDictionary<string, TimeSpan> Stages);
+internal sealed record PreparedPrompt(int[] Ids, long[] Positions, long RopeDelta, float[] VisionFeatures, float[] AudioFeatures, int[] VisionTokenIds, int[] AudioTokenIds, IReadOnlyDictionary<string, TimeSpan> Stages)
+{
+    /// <summary>What produced each position (<see cref="Caching.PromptKeys"/>), for reusing a cached prefix.</summary>
+    public long[] Keys { get; } = Caching.PromptKeys.Compute(Ids, VisionTokenIds, VisionFeatures, AudioTokenIds, AudioFeatures);
+}

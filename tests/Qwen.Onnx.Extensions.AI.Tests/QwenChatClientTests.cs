@@ -92,6 +92,16 @@ public class QwenChatClientTests
     }
 
     [Test]
+    public async Task ReusedPromptTokensAreReportedAsCachedInput()
+    {
+        using var client = new QwenChatClient(_vl);
+        ChatMessage[] messages = [new ChatMessage(ChatRole.User, "Say something.")];
+        await client.GetResponseAsync(messages, new ChatOptions { MaxOutputTokens = 2 });
+        ChatResponse again = await client.GetResponseAsync(messages, new ChatOptions { MaxOutputTokens = 2 });
+        Assert.That(again.Usage!.CachedInputTokenCount, Is.EqualTo(again.Usage.InputTokenCount - 1));
+    }
+
+    [Test]
     public void UnsupportedContentIsATypedError()
     {
         using var client = new QwenChatClient(_vl);

@@ -195,7 +195,17 @@ public sealed unsafe class DirectSessionTests
             tensor.Release();
         }
 
+        NativeTensor allocated = NativeTensor.Allocate<Half>([2, 0, 5]);
+        Assert.That(allocated.GetShape(), Is.EqualTo(new long[] { 2, 0, 5 }));
+        Assert.That(allocated.GetData<Half>().Length, Is.Zero);
+        allocated.Release();
+        allocated = NativeTensor.Allocate<float>([3, 4]);
+        allocated.GetData<float>().Fill(1.5f);
+        Assert.That(allocated.GetData<float>().ToArray(), Is.EqualTo(Enumerable.Repeat(1.5f, 12)));
+        allocated.Release();
+
         Assert.Throws<InvalidOperationException>(() => default(NativeTensor).GetData<float>());
+        Assert.Throws<InvalidOperationException>(() => default(NativeTensor).GetShape());
         Assert.DoesNotThrow(() => default(NativeTensor).Release());
     }
 

@@ -42,6 +42,9 @@ public sealed class ResponseStreamer
     /// <summary>Stage times the engine records; copied into the final <see cref="QwenCompletion"/>.</summary>
     public IDictionary<string, TimeSpan> Stages { get; } = new Dictionary<string, TimeSpan>();
 
+    /// <summary>Prompt tokens the engine reused from an earlier request; reported in the final usage.</summary>
+    public int CachedPromptTokens { get; set; }
+
     /// <summary>Tokens generated so far.</summary>
     public int CompletionTokens { get; private set; }
 
@@ -91,7 +94,7 @@ public sealed class ResponseStreamer
         long now = Stopwatch.GetTimestamp();
         long first = CompletionTokens == 0 ? now : _firstToken;
         var timings = new GenerationTimings(_load, Stopwatch.GetElapsedTime(_started, first), Stopwatch.GetElapsedTime(first, now), CompletionTokens);
-        var completion = new QwenCompletion(Finish!.Value, new QwenUsage(_promptTokens, CompletionTokens), timings) { Stages = new Dictionary<string, TimeSpan>(Stages) };
+        var completion = new QwenCompletion(Finish!.Value, new QwenUsage(_promptTokens, CompletionTokens) { CachedPromptTokens = CachedPromptTokens }, timings) { Stages = new Dictionary<string, TimeSpan>(Stages) };
         return new QwenChatResponseUpdate(text, tokenId, completion);
     }
 }

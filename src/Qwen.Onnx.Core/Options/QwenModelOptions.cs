@@ -26,6 +26,14 @@ public sealed record QwenModelOptions
     /// <summary>The most requests that generate at the same time on one loaded model; later ones wait. Default: the processor count.</summary>
     public int MaxConcurrentRequests { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Whether the multimodal engine keeps the KV cache of the last finished request, so a request that starts with
+    /// the same tokens and the same images, videos and audio (the next turn of a conversation) runs only what is new;
+    /// <see cref="QwenUsage.CachedPromptTokens"/> reports how much was reused. Costs the memory of one KV cache
+    /// between requests. Default: on. (GenAI text folders do not use it.)
+    /// </summary>
+    public bool ReusePromptCache { get; init; } = true;
+
     /// <summary>Where diagnostics go (provider fallback, load times). Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

@@ -5,6 +5,9 @@ namespace Qwen.Onnx;
 /// <param name="CompletionTokens">Tokens generated.</param>
 public readonly record struct QwenUsage(int PromptTokens, int CompletionTokens)
 {
+    /// <summary>Prompt tokens whose computation was reused from an earlier request instead of run again.</summary>
+    public int CachedPromptTokens { get; init; }
+
     /// <summary>Prompt plus completion tokens.</summary>
     public int TotalTokens => PromptTokens + CompletionTokens;
 }

@@ -53,6 +53,53 @@ public readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
         return new NativeTensor(value);
     }
 
+    /// <summary>A tensor in memory ONNX Runtime allocates (CPU) and frees on <see cref="Release"/>; its contents start undefined.</summary>
+    /// <typeparam name="T">float, <see cref="Half"/>, long or int.</typeparam>
+    /// <param name="shape">The dimensions.</param>
+    /// <exception cref="OnnxRuntimeCallException">ONNX Runtime could not allocate it.</exception>
+    public static NativeTensor Allocate<T>(ReadOnlySpan<long> shape)
+        where T : unmanaged
+    {
+        nint allocator;
+        OrtApi.Check(OrtApi.GetAllocatorWithDefaultOptions(&allocator));
+        nint value;
+        fixed (long* dims = shape)
+        {
+            OrtApi.Check(OrtApi.CreateTensorAsOrtValue(allocator, dims, (nuint)shape.Length, (int)ElementTypeOf<T>(), &value));
+        }
+
+        return new NativeTensor(value);
+    }
+
+    /// <summary>The tensor's dimensions.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is empty.</exception>
+    public long[] GetShape()
+    {
+        if (IsEmpty)
+        {
+            throw new InvalidOperationException("The tensor is empty.");
+        }
+
+        nint info;
+        OrtApi.Check(OrtApi.GetTensorTypeAndShape(Handle, &info));
+        try
+        {
+            nuint rank;
+            OrtApi.Check(OrtApi.GetDimensionsCount(info, &rank));
+            var shape = new long[(int)rank];
+            fixed (long* dims = shape)
+            {
+                OrtApi.Check(OrtApi.GetDimensions(info, dims, rank));
+            }
+
+            return shape;
+        }
+        finally
+        {
+            OrtApi.ReleaseTensorTypeAndShapeInfo(info);
+        }
+    }
+
     /// <summary>The tensor's elements, in place (writable: ONNX Runtime does not copy inputs).</summary>
     /// <typeparam name="T">Must match the tensor's element type.</typeparam>
     /// <exception cref="InvalidOperationException">The tensor is empty or holds another element type.</exception>
