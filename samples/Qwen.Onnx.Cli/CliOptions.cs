@@ -11,6 +11,10 @@ internal static class CliOptions
     public static Option<string> Model() => new("--model", "-m") { Description = "The model folder.", Required = true };
 
     public static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object instead of text." };
+
+    public static Option<int?> Threads() => new("--threads") { Description = "CPU threads per graph run (default: one per physical core)." };
+
+    public static Option<bool> Spinning() => new("--spinning") { Description = "Let ONNX Runtime's threads spin between runs instead of sleeping (onnx-community models)." };
 }
 
 /// <summary>The generation and device options of run, chat and demo.</summary>
@@ -40,9 +44,13 @@ internal sealed class GenerationArguments
 
     public Option<bool> CpuFallback { get; } = new("--cpu-fallback") { Description = "Run on the CPU (with a warning) when the device is unavailable." };
 
+    public Option<int?> Threads { get; } = CliOptions.Threads();
+
+    public Option<bool> Spinning { get; } = CliOptions.Spinning();
+
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { MaxNewTokens, Temperature, TopP, TopK, RepetitionPenalty, Seed, Greedy, Stop, Thinking, Device, DeviceId, CpuFallback })
+        foreach (Option option in new Option[] { MaxNewTokens, Temperature, TopP, TopK, RepetitionPenalty, Seed, Greedy, Stop, Thinking, Device, DeviceId, CpuFallback, Threads, Spinning })
         {
             command.Options.Add(option);
         }
@@ -66,6 +74,8 @@ internal sealed class GenerationArguments
         Provider = ExecutionProviderPackages.Parse(result.GetValue(Device) ?? "cpu"),
         DeviceId = result.GetValue(DeviceId),
         AllowCpuFallback = result.GetValue(CpuFallback),
+        IntraOpThreads = result.GetValue(Threads),
+        AllowThreadSpinning = result.GetValue(Spinning),
         LoggerFactory = ConsoleLogging.Factory,
     };
 }

@@ -36,7 +36,7 @@ public static class OnnxSessions
         try
         {
             providerInUse = options.Provider;
-            return Create(graphPath, options.Provider, options.DeviceId, create);
+            return Create(graphPath, options.Provider, options, create);
         }
         catch (TypeInitializationException e) when (e.InnerException is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
         {
@@ -55,13 +55,24 @@ public static class OnnxSessions
 
             options.LoggerFactory?.CreateLogger(typeof(OnnxSessions)).FellBackToCpu(options.Provider, Path.GetFileName(graphPath), e.Message);
             providerInUse = ExecutionProvider.Cpu;
-            return Create(graphPath, ExecutionProvider.Cpu, 0, create);
+            return Create(graphPath, ExecutionProvider.Cpu, options, create);
         }
     }
 
-    private static TSession Create<TSession>(string graphPath, ExecutionProvider provider, int deviceId, Func<string, SessionOptions, TSession> create)
+    private static TSession Create<TSession>(string graphPath, ExecutionProvider provider, QwenModelOptions options, Func<string, SessionOptions, TSession> create)
     {
         using var session = new SessionOptions();
+        if (options.IntraOpThreads is int threads)
+        {
+            session.IntraOpNumThreads = threads;
+        }
+
+        if (!options.AllowThreadSpinning)
+        {
+            session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        }
+
+        int deviceId = options.DeviceId;
         switch (provider)
         {
             case ExecutionProvider.Cuda:

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntimeGenAI;
@@ -151,7 +152,7 @@ public sealed class GenAiTextEngine : IQwenEngine
     {
         try
         {
-            return (CreateModel(path, options.Provider, options.DeviceId), options.Provider);
+            return (CreateModel(path, options.Provider, options), options.Provider);
         }
         catch (Exception e) when (options.Provider != ExecutionProvider.Cpu && ProviderSetup.IsUnavailable(e))
         {
@@ -161,16 +162,21 @@ public sealed class GenAiTextEngine : IQwenEngine
             }
 
             logger.FellBackToCpu(options.Provider, e.Message);
-            return (CreateModel(path, ExecutionProvider.Cpu, 0), ExecutionProvider.Cpu);
+            return (CreateModel(path, ExecutionProvider.Cpu, options), ExecutionProvider.Cpu);
         }
     }
 
-    private static Model CreateModel(string path, ExecutionProvider provider, int deviceId)
+    private static Model CreateModel(string path, ExecutionProvider provider, QwenModelOptions options)
     {
         using var config = new Config(path);
         try
         {
-            ProviderSetup.Apply(config, provider, deviceId);
+            ProviderSetup.Apply(config, provider, options.DeviceId);
+            if (options.IntraOpThreads is int threads)
+            {
+                config.Overlay(JsonSerializer.Serialize(new { model = new { decoder = new { session_options = new { intra_op_num_threads = threads } } } }));
+            }
+
             return new Model(config);
         }
         catch (OnnxRuntimeGenAIException e) when (!ProviderSetup.IsUnavailable(e))

@@ -53,6 +53,14 @@ public class RequestTests
     }
 
     [Test]
+    public void AThreadCountMustBePositive()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(new QwenModelOptions { IntraOpThreads = 0 }.Validate);
+        Assert.That(ex!.ParamName, Is.EqualTo("IntraOpThreads"));
+        Assert.DoesNotThrow(new QwenModelOptions { IntraOpThreads = 1 }.Validate);
+    }
+
+    [Test]
     public void SamplingIsOnlyOnWhenASamplingOptionIsSet()
     {
         Assert.Multiple(() =>

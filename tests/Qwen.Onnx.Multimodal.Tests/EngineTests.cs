@@ -69,6 +69,14 @@ public class EngineTests
     }
 
     [Test]
+    public async Task ThreadOptionsChangeSpeedNotAnswers()
+    {
+        var request = new QwenChatRequest([QwenChatMessage.User(ImagePart.FromFile(Image("rgb-97x61.png")), "What is this?")], new GenerationOptions { MaxNewTokens = 8 });
+        await using QwenModel tuned = await QwenModel.LoadAsync(VisionModel, new QwenModelOptions { IntraOpThreads = 1, AllowThreadSpinning = true, ReusePromptCache = false });
+        Assert.That((await tuned.GenerateAsync(request)).TokenIds, Is.EqualTo((await _vl.GenerateAsync(request)).TokenIds));
+    }
+
+    [Test]
     public async Task AudioGreedyIdsEqualAFullSequencePassWithoutCache()
     {
         float[] tone = [.. Enumerable.Range(0, 24000).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * 300 * i / 16000)))];

@@ -32,6 +32,14 @@ public class GenerationTests
     }
 
     [Test]
+    public async Task OneThreadGivesTheSameIds()
+    {
+        var request = QwenChatRequest.FromPrompt("Count to three.", options: new GenerationOptions { MaxNewTokens = 8 });
+        await using QwenModel single = await QwenModel.LoadAsync(TinyModels.Text, new QwenModelOptions { IntraOpThreads = 1 });
+        Assert.That((await single.GenerateAsync(request)).TokenIds, Is.EqualTo((await _model.GenerateAsync(request)).TokenIds));
+    }
+
+    [Test]
     public async Task StreamingEqualsNonStreaming()
     {
         var request = QwenChatRequest.FromPrompt("Tell me a story.", options: new GenerationOptions { MaxNewTokens = 32 });

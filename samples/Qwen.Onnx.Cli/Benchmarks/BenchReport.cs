@@ -4,7 +4,11 @@ using System.Text;
 namespace Qwen.Onnx.Cli.Benchmarks;
 
 /// <summary>What to measure.</summary>
-internal sealed record BenchSettings(string Model, string Prompt, int MaxNewTokens, int Runs, string[] Images, string[] Audios);
+internal sealed record BenchSettings(string Model, string Prompt, int MaxNewTokens, int Runs, string[] Images, string[] Audios, int? Threads = null, bool AllowThreadSpinning = false)
+{
+    /// <summary>The model options of every model the bench loads; <paramref name="reusePromptCache"/> as given.</summary>
+    public QwenModelOptions ModelOptions(bool reusePromptCache = true) => new() { IntraOpThreads = Threads, AllowThreadSpinning = AllowThreadSpinning, ReusePromptCache = reusePromptCache };
+}
 
 /// <summary>One loop's medians; <see cref="AllocatedBytesPerToken"/> holds a run's total bytes until it is turned into the marginal cost of a token.</summary>
 internal sealed record LoopMeasurement(double TtftMs, double PrefillMs, double DecodeTokensPerSecond, double AllocatedBytesPerToken, int CompletionTokens);

@@ -19,8 +19,8 @@ internal static class GenerationBench
         }
 
         QwenChatRequest request = BuildRequest(settings);
-        await using QwenModel sdk = await QwenModel.LoadAsync(settings.Model, cancellationToken: cancellationToken);
-        using var bare = new BareLoop(settings.Model);
+        await using QwenModel sdk = await QwenModel.LoadAsync(settings.Model, settings.ModelOptions(), cancellationToken);
+        using var bare = new BareLoop(settings.Model, settings.Threads);
         string prompt = sdk.RenderPrompt(request);
         int tokens = settings.MaxNewTokens;
 
@@ -130,10 +130,21 @@ internal static class GenerationBench
     }
 
     /// <summary>The loop a GenAI sample would write: no SDK in between.</summary>
-    private sealed class BareLoop(string path) : IDisposable
+    private sealed class BareLoop(string path, int? threads) : IDisposable
     {
-        private readonly Model _model = new(path);
+        private readonly Model _model = Load(path, threads);
         private readonly Tokenizer _tokenizer = new(new Model(path));
+
+        private static Model Load(string path, int? threads)
+        {
+            using var config = new Config(path);
+            if (threads is int count)
+            {
+                config.Overlay(System.Text.Json.JsonSerializer.Serialize(new { model = new { decoder = new { session_options = new { intra_op_num_threads = count } } } }));
+            }
+
+            return new Model(config);
+        }
 
         public LoopMeasurement Measure(string prompt, int tokens, CancellationToken cancellationToken)
         {

@@ -10,7 +10,7 @@ internal static class MultimodalBench
 {
     public static async Task<BenchReport> RunAsync(BenchSettings settings, QwenChatRequest request, CancellationToken cancellationToken)
     {
-        await using QwenModel model = await QwenModel.LoadAsync(settings.Model, new QwenModelOptions { ReusePromptCache = false }, cancellationToken);
+        await using QwenModel model = await QwenModel.LoadAsync(settings.Model, settings.ModelOptions(reusePromptCache: false), cancellationToken);
         var runs = new List<(double Ttft, double TokensPerSecond, long Bytes, int Tokens, QwenCompletion Completion)>();
         for (int run = -1; run < settings.Runs; run++)
         {
@@ -37,7 +37,7 @@ internal static class MultimodalBench
             (r.Completion.Timings.Decode - r.Completion.Stages["decode_run"]).TotalMicroseconds / Math.Max(1, r.Tokens - 1)));
         double ttft = GenerationBench.Median(runs.Select(r => r.Ttft));
         stages["turn2_ttft_ms"] = await SecondTurnTtftAsync(model, request, settings, cancellationToken);
-        await using (QwenModel cached = await QwenModel.LoadAsync(settings.Model, cancellationToken: cancellationToken))
+        await using (QwenModel cached = await QwenModel.LoadAsync(settings.Model, settings.ModelOptions(), cancellationToken))
         {
             stages["turn2_ttft_prompt_cache_ms"] = await SecondTurnTtftAsync(cached, request, settings, cancellationToken);
         }
