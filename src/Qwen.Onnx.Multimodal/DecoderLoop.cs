@@ -80,6 +80,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
     /// </summary>
     public Span<float> Prefill(PreparedPrompt prompt, CachedPrefix? cached = null)
     {
+        using CachedPrefix? consumed = cached;
         int s = prompt.Ids.Length;
         EnsureContext(s);
         prompt.Keys.CopyTo(_keys, 0);
@@ -117,7 +118,6 @@ internal sealed unsafe class DecoderLoop : IDisposable
         {
             ReleaseAll(inputs);
             embedded.Release();
-            cached?.Dispose();
             GC.KeepAlive(positions);
         }
     }
