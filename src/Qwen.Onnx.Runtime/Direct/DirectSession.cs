@@ -74,6 +74,12 @@ public sealed unsafe class DirectSession : IDisposable
             throw new ArgumentException($"{inputNames.NativeNames.Length} inputs and {outputNames.NativeNames.Length} outputs were selected, but {inputs.Length} and {outputs.Length} tensors were given.");
         }
 
+        int allocated = 0;
+        foreach (NativeTensor output in outputs)
+        {
+            allocated += output.IsEmpty ? 1 : 0;
+        }
+
         // NativeTensor is a single handle, so its spans are arrays of OrtValue* as the C API expects.
         fixed (nint* inNames = inputNames.NativeNames)
         fixed (nint* outNames = outputNames.NativeNames)
@@ -83,6 +89,8 @@ public sealed unsafe class DirectSession : IDisposable
             nint options = runOptions?.DangerousGetHandle() ?? 0;
             OrtApi.Check(OrtApi.Run(_handle, options, inNames, (nint*)inValues, (nuint)inputs.Length, outNames, (nuint)outputs.Length, (nint*)outValues));
         }
+
+        NativeTensor.CountCreated(allocated);
     }
 
     /// <summary>Frees the native session. No run may be in flight.</summary>

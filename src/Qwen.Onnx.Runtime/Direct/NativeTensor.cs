@@ -11,7 +11,15 @@ namespace Qwen.Onnx.Runtime.Direct;
 /// </summary>
 public readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
 {
+    private static long s_live;
+
     private NativeTensor(nint handle) => Handle = handle;
+
+    /// <summary>
+    /// Tensors created by <see cref="Wrap"/>, <see cref="Allocate"/> or a <see cref="DirectSession"/> run and not yet
+    /// released, process-wide: a leak diagnostic (it returns to its earlier value when every owner has released).
+    /// </summary>
+    public static long LiveCount => Volatile.Read(ref s_live);
 
     /// <summary>The native <c>OrtValue*</c>; zero for "no tensor" (an output for ONNX Runtime to allocate).</summary>
     public nint Handle { get; }
@@ -50,7 +58,7 @@ public readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
                 OrtMemoryInfo.DefaultInstance.DangerousGetHandle(), data, (nuint)(length * sizeof(T)), dims, (nuint)shape.Length, (int)ElementTypeOf<T>(), &value));
         }
 
-        return new NativeTensor(value);
+        return Created(value);
     }
 
     /// <summary>A tensor in memory ONNX Runtime allocates (CPU) and frees on <see cref="Release"/>; its contents start undefined.</summary>
@@ -68,7 +76,7 @@ public readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
             OrtApi.Check(OrtApi.CreateTensorAsOrtValue(allocator, dims, (nuint)shape.Length, (int)ElementTypeOf<T>(), &value));
         }
 
-        return new NativeTensor(value);
+        return Created(value);
     }
 
     /// <summary>The tensor's dimensions.</summary>
@@ -141,6 +149,7 @@ public readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
         if (!IsEmpty)
         {
             OrtApi.ReleaseValue(Handle);
+            Interlocked.Decrement(ref s_live);
         }
     }
 
@@ -162,6 +171,15 @@ public readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
     /// <param name="left">One tensor.</param>
     /// <param name="right">The other.</param>
     public static bool operator !=(NativeTensor left, NativeTensor right) => !left.Equals(right);
+
+    /// <summary>Counts tensors ONNX Runtime created as a run's outputs.</summary>
+    internal static void CountCreated(int count) => Interlocked.Add(ref s_live, count);
+
+    private static NativeTensor Created(nint handle)
+    {
+        Interlocked.Increment(ref s_live);
+        return new NativeTensor(handle);
+    }
 
     private static TensorElementType ElementTypeOf<T>()
     {
