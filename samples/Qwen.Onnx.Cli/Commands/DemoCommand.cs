@@ -5,7 +5,7 @@ namespace Qwen.Onnx.Cli.Commands;
 
 /// <summary>
 /// <c>qwen-onnx demo</c>: streams answers end to end with timings. Without --model it builds (or reuses) tiny
-/// random-weight models and runs a text request (GenAI engine), an image request and an audio request (multimodal
+/// random-weight models and runs a text request (GenAI engine), an image, a video and an audio request (multimodal
 /// engine), so every path of the SDK runs on a fresh machine.
 /// </summary>
 internal static class DemoCommand
@@ -29,7 +29,9 @@ internal static class DemoCommand
             Console.Error.WriteLine("No --model given: using tiny random-weight Qwen models (their text is gibberish; their token ids and timings are real).");
             await RunAsync(TinyModelFactory.GetOrCreateTextModel(), QwenChatRequest.FromPrompt(question, "You are a helpful assistant.", options), ct);
             string omni = TinyModelFactory.GetOrCreateOmniModel();
-            await RunAsync(omni, new QwenChatRequest([QwenChatMessage.User(ImagePart.FromPixels(Gradient(), 224, 160, PixelFormat.Rgb24), "What is in this picture?")], options), ct);
+            await RunAsync(omni, new QwenChatRequest([QwenChatMessage.User(ImagePart.FromPixels(Gradient(0), 224, 160, PixelFormat.Rgb24), "What is in this picture?")], options), ct);
+            VideoPart clip = VideoPart.FromFrames(Enumerable.Range(0, 4).Select(t => ImagePart.FromPixels(Gradient(t * 40), 224, 160, PixelFormat.Rgb24)));
+            await RunAsync(omni, new QwenChatRequest([QwenChatMessage.User(clip, "What moves in this clip?")], options), ct);
             await RunAsync(omni, new QwenChatRequest([QwenChatMessage.User(AudioPart.FromSamples(Tone(), 16000), "What do you hear?")], options), ct);
             return 0;
         });
@@ -39,7 +41,9 @@ internal static class DemoCommand
     private static async Task RunAsync(string path, QwenChatRequest request, CancellationToken cancellationToken)
     {
         await using QwenModel qwen = await ModelLoading.LoadAsync(path, new QwenModelOptions { LoggerFactory = ConsoleLogging.Factory }, cancellationToken);
-        string media = string.Concat(request.Images.Select(_ => "[image] ").Concat(request.Audios.Select(_ => "[audio] ")));
+        string media = string.Concat(request.Images.Select(_ => "[image] ")
+            .Concat(request.Videos.Select(v => $"[video: {v.Frames.Count} frames] "))
+            .Concat(request.Audios.Select(_ => "[audio] ")));
         Console.WriteLine($"> {media}{request.Messages[^1].Text}");
         QwenChatResponse response = await Streaming.PrintAsync(qwen, request, cancellationToken);
         Console.WriteLine();
@@ -47,12 +51,13 @@ internal static class DemoCommand
         Console.WriteLine();
     }
 
-    private static byte[] Gradient()
+    /// <summary>A 224×160 colour gradient, moved right by <paramref name="shift"/> pixels.</summary>
+    private static byte[] Gradient(int shift)
     {
         var pixels = new byte[224 * 160 * 3];
         for (int i = 0; i < pixels.Length; i += 3)
         {
-            int x = i / 3 % 224, y = i / 3 / 224;
+            int x = (i / 3 % 224) + shift, y = i / 3 / 224;
             (pixels[i], pixels[i + 1], pixels[i + 2]) = ((byte)x, (byte)(y * 255 / 160), (byte)((x + y) % 256));
         }
 
