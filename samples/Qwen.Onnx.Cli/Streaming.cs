@@ -32,7 +32,7 @@ internal static class Streaming
 
     public static string Summary(QwenModel model, QwenChatResponse response) => string.Create(
         CultureInfo.InvariantCulture,
-        $"[{response.FinishReason.ToString().ToLowerInvariant()}; {response.Usage.PromptTokens} prompt + {response.Usage.CompletionTokens} completion tokens; " +
+        $"[{response.FinishReason.ToString().ToLowerInvariant()}; {response.Usage.PromptTokens} prompt ({response.Usage.CachedPromptTokens} reused) + {response.Usage.CompletionTokens} completion tokens; " +
         $"device {ExecutionProviderPackages.ShortName(model.Provider)}; load {model.LoadTime.TotalMilliseconds:F0} ms; " +
         $"first token {response.Timings.TimeToFirstToken.TotalMilliseconds:F1} ms; {response.Timings.TokensPerSecond:F1} tokens/s]");
 }

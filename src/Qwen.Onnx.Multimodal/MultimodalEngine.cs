@@ -286,7 +286,8 @@ public sealed class MultimodalEngine : IQwenEngine
                         vision.Add(new VisionInput(await _imageProcessor!.ProcessAsync(image, cancellationToken).ConfigureAwait(false), false, 0));
                         break;
                     case VideoPart video:
-                        vision.Add(new VisionInput(await _imageProcessor!.ProcessVideoAsync(video, cancellationToken).ConfigureAwait(false), true, SecondsPerGrid(video)));
+                        double secondsPerGrid = SecondsPerGrid(video);
+                        vision.Add(new VisionInput(await _imageProcessor!.ProcessVideoAsync(video, cancellationToken).ConfigureAwait(false), true, secondsPerGrid));
                         break;
                     case AudioPart audio:
                         audios.Add(await _audioProcessor!.ProcessAsync(audio, cancellationToken).ConfigureAwait(false));
