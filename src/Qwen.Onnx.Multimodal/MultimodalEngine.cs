@@ -91,7 +91,7 @@ public sealed class MultimodalEngine : IQwenEngine
         ObjectDisposedException.ThrowIf(_gate.IsClosed, this);
         long started = Stopwatch.GetTimestamp();
         request.Options.Validate();
-        RejectMissingEncoders(request);
+        RejectUnsupported(request);
         using RequestGate.Lease lease = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         CancellationToken token = lease.Token;
         PreparedPrompt prompt = await PrepareAsync(request, token).ConfigureAwait(false);
@@ -199,8 +199,13 @@ public sealed class MultimodalEngine : IQwenEngine
         return OnnxSessions.OpenDirect(path, options, out provider);
     }
 
-    private void RejectMissingEncoders(QwenChatRequest request)
+    private void RejectUnsupported(QwenChatRequest request)
     {
+        if (request.Tools.Count > 0 || request.Messages.Any(m => m.ToolCalls.Count > 0))
+        {
+            throw new NotSupportedException($"Model '{Folder.Name}': tool calling needs a GenAI-layout text model (Qwen2.5, Qwen3), whose chat template renders the tools; this engine's ChatML prompts have no tool section.");
+        }
+
         if (_vision is null && request.Images.Any())
         {
             throw new UnsupportedModalityException(Folder.Name, "image", "vision encoder");
@@ -226,7 +231,7 @@ public sealed class MultimodalEngine : IQwenEngine
     public async Task<PromptInspection> InspectPromptAsync(QwenChatRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        RejectMissingEncoders(request);
+        RejectUnsupported(request);
         BuiltPrompt built = await BuildAsync(request, cancellationToken).ConfigureAwait(false);
         built.Vision.ForEach(v => v.Pixels.Dispose());
         return new PromptInspection(

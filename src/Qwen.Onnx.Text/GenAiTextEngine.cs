@@ -68,7 +68,7 @@ public sealed class GenAiTextEngine : IQwenEngine
     {
         ArgumentNullException.ThrowIfNull(request);
         RejectMedia(request);
-        return _template.Render(request.Messages, request.Options.EnableThinking);
+        return _template.Render(request.Messages, request.Tools, request.Options.EnableThinking);
     }
 
     /// <inheritdoc />

@@ -28,6 +28,19 @@ public sealed class QwenChatMessage
     /// <summary>The parts, in order.</summary>
     public IReadOnlyList<ContentPart> Parts { get; }
 
+    /// <summary>
+    /// The function calls of an assistant message (the model's earlier answer); the chat template renders them as
+    /// <c>&lt;tool_call&gt;</c> blocks. Their results follow as <see cref="QwenChatRole.Tool"/> messages.
+    /// </summary>
+    /// <exception cref="ArgumentException">Set on a message that is not the assistant's.</exception>
+    public IReadOnlyList<QwenToolCall> ToolCalls
+    {
+        get;
+        init => field = Role == QwenChatRole.Assistant || value.Count == 0
+            ? [.. value]
+            : throw new ArgumentException($"Only assistant messages make tool calls; this is a {Role} message.", nameof(value));
+    } = [];
+
     /// <summary>The concatenated text of all text parts.</summary>
     public string Text => string.Concat(Parts.OfType<TextPart>().Select(p => p.Text));
 

@@ -28,6 +28,12 @@ public sealed class QwenChatRequest
     /// <summary>How to generate the answer.</summary>
     public GenerationOptions Options { get; }
 
+    /// <summary>
+    /// Functions the model may call, rendered into the prompt by the model's chat template; calls come back in
+    /// <see cref="QwenChatResponse.ToolCalls"/>. GenAI-layout text models (Qwen2.5, Qwen3) support them.
+    /// </summary>
+    public IReadOnlyList<QwenTool> Tools { get; init; } = [];
+
     /// <summary>A one-turn request: an optional system prompt and a user message.</summary>
     /// <param name="prompt">The user's text.</param>
     /// <param name="system">An optional system prompt.</param>

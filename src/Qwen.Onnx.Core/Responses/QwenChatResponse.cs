@@ -18,8 +18,14 @@ public sealed class QwenChatResponse
         Timings = timings;
     }
 
-    /// <summary>The answer text.</summary>
+    /// <summary>The answer text, tool-call markup included.</summary>
     public string Text { get; }
+
+    /// <summary>
+    /// The function calls in the answer (when the request offered <see cref="QwenChatRequest.Tools"/>), read from
+    /// its <c>&lt;tool_call&gt;</c> blocks by <see cref="ToolCallMarkup.Extract"/>; empty when there are none.
+    /// </summary>
+    public IReadOnlyList<QwenToolCall> ToolCalls => ToolCallMarkup.Extract(Text).Calls;
 
     /// <summary>Every generated token id.</summary>
     public IReadOnlyList<int> TokenIds { get; }
