@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 
 namespace Qwen.Onnx.Extensions.AI;
@@ -15,13 +16,39 @@ internal static class ChatRequestMapping
 
         foreach (ChatMessage message in messages)
         {
+            // Each function result is a tool message of its own; the template groups them into one turn.
+            var results = message.Contents.OfType<FunctionResultContent>().ToList();
+            if (results.Count > 0)
+            {
+                mapped.AddRange(results.Select(r => new QwenChatMessage(QwenChatRole.Tool, [ResultText(r.Result)])));
+                continue;
+            }
+
             QwenChatRole role = ToRole(message.Role);
             var parts = message.Contents.Select(ToPart).OfType<ContentPart>().ToList();
-            mapped.Add(new QwenChatMessage(role, parts.Count == 0 ? [new TextPart(string.Empty)] : parts));
+            mapped.Add(new QwenChatMessage(role, parts.Count == 0 ? [new TextPart(string.Empty)] : parts)
+            {
+                ToolCalls = [.. message.Contents.OfType<FunctionCallContent>().Select(c => new QwenToolCall(c.Name, JsonSerializer.SerializeToElement(c.Arguments ?? new Dictionary<string, object?>(), ToolJson.Options)))],
+            });
         }
 
-        return new QwenChatRequest(mapped, ToOptions(options));
+        return new QwenChatRequest(mapped, ToOptions(options)) { Tools = ToTools(options) };
     }
+
+    private static QwenTool[] ToTools(ChatOptions? options) =>
+        options?.Tools is not { Count: > 0 } tools || options.ToolMode is NoneChatToolMode ? [] : [.. tools.Select(tool => tool switch
+        {
+            AIFunctionDeclaration function => new QwenTool(function.Name, function.Description, function.JsonSchema),
+            _ => throw new NotSupportedException($"Tool '{tool.Name}' ({tool.GetType().Name}) is not a function; Qwen models call functions only (AIFunction or AIFunctionDeclaration)."),
+        })];
+
+    private static string ResultText(object? result) => result switch
+    {
+        null => "null",
+        string text => text,
+        JsonElement json => json.GetRawText(),
+        _ => JsonSerializer.Serialize(result, ToolJson.Options),
+    };
 
     private static QwenChatRole ToRole(ChatRole role) =>
         role == ChatRole.System ? QwenChatRole.System

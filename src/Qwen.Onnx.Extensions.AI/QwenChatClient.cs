@@ -7,8 +7,10 @@ namespace Qwen.Onnx.Extensions.AI;
 /// An <see cref="IChatClient"/> over a <see cref="QwenModel"/>. Text, images and audio (as <see cref="DataContent"/>
 /// with an image/* or audio/* media type, or local file <see cref="UriContent"/>) all reach the model; streaming
 /// yields one update per token and a last update with the finish reason and usage. <see cref="ChatOptions"/> map to
-/// <see cref="GenerationOptions"/> (AdditionalProperties "repetition_penalty" and "enable_thinking" too). Safe for
-/// concurrent use.
+/// <see cref="GenerationOptions"/> (AdditionalProperties "repetition_penalty" and "enable_thinking" too). Function
+/// tools (<see cref="ChatOptions.Tools"/>) reach GenAI-layout text models through their chat template; the model's
+/// calls come back as <see cref="FunctionCallContent"/> (also when streaming, in the last update), so
+/// <c>UseFunctionInvocation()</c> works. Safe for concurrent use.
 /// </summary>
 public sealed class QwenChatClient : IChatClient
 {
@@ -31,11 +33,13 @@ public sealed class QwenChatClient : IChatClient
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        QwenChatResponse response = await _model.GenerateAsync(ChatRequestMapping.ToRequest(messages, options), cancellationToken).ConfigureAwait(false);
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, response.Text))
+        QwenChatRequest request = ChatRequestMapping.ToRequest(messages, options);
+        QwenChatResponse response = await _model.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
+        (string text, IReadOnlyList<QwenToolCall> calls) = request.Tools.Count > 0 ? ToolCallMarkup.Extract(response.Text) : (response.Text, []);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, ChatResponseMapping.ToContents(text, calls)))
         {
-            FinishReason = ToFinishReason(response.FinishReason),
-            Usage = ToUsage(response.Usage),
+            FinishReason = ChatResponseMapping.ToFinishReason(response.FinishReason, calls.Count > 0),
+            Usage = ChatResponseMapping.ToUsage(response.Usage),
             ModelId = _model.Folder.Name,
             CreatedAt = DateTimeOffset.UtcNow,
         };
@@ -46,13 +50,22 @@ public sealed class QwenChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         string responseId = Guid.NewGuid().ToString("N");
-        await foreach (QwenChatResponseUpdate update in _model.GenerateStreamingAsync(ChatRequestMapping.ToRequest(messages, options), cancellationToken).ConfigureAwait(false))
+        QwenChatRequest request = ChatRequestMapping.ToRequest(messages, options);
+        ToolCallStreamFilter? filter = request.Tools.Count > 0 ? new ToolCallStreamFilter() : null;
+        await foreach (QwenChatResponseUpdate update in _model.GenerateStreamingAsync(request, cancellationToken).ConfigureAwait(false))
         {
-            var chunk = new ChatResponseUpdate(ChatRole.Assistant, update.Text) { ResponseId = responseId, ModelId = _model.Folder.Name };
+            string text = filter?.Push(update.Text) ?? update.Text;
+            var chunk = new ChatResponseUpdate(ChatRole.Assistant, text.Length > 0 ? [new TextContent(text)] : []) { ResponseId = responseId, ModelId = _model.Folder.Name };
             if (update.Completion is QwenCompletion done)
             {
-                chunk.FinishReason = ToFinishReason(done.FinishReason);
-                chunk.Contents.Add(new UsageContent(ToUsage(done.Usage)));
+                (string heldText, IReadOnlyList<QwenToolCall> calls) = filter?.Finish() ?? (string.Empty, []);
+                foreach (AIContent content in ChatResponseMapping.ToContents(heldText, calls))
+                {
+                    chunk.Contents.Add(content);
+                }
+
+                chunk.FinishReason = ChatResponseMapping.ToFinishReason(done.FinishReason, calls.Count > 0);
+                chunk.Contents.Add(new UsageContent(ChatResponseMapping.ToUsage(done.Usage)));
             }
 
             yield return chunk;
@@ -78,14 +91,4 @@ public sealed class QwenChatClient : IChatClient
             _model.Dispose();
         }
     }
-
-    private static ChatFinishReason ToFinishReason(FinishReason reason) => reason == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop;
-
-    private static UsageDetails ToUsage(QwenUsage usage) => new()
-    {
-        InputTokenCount = usage.PromptTokens,
-        CachedInputTokenCount = usage.CachedPromptTokens,
-        OutputTokenCount = usage.CompletionTokens,
-        TotalTokenCount = usage.TotalTokens,
-    };
 }

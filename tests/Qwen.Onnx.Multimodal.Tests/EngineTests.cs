@@ -180,6 +180,14 @@ public class EngineTests
     }
 
     [Test]
+    public void ToolsAreRefusedWithTheReason()
+    {
+        var request = new QwenChatRequest([QwenChatMessage.User("Weather?")]) { Tools = [new QwenTool("get_weather")] };
+        var e = Assert.ThrowsAsync<NotSupportedException>(() => _vl.GenerateAsync(request));
+        Assert.That(e!.Message, Does.Contain("tool calling needs a GenAI-layout text model"));
+    }
+
+    [Test]
     public void VideoForAModelWithoutAVisionEncoderIsRejected()
     {
         var request = new QwenChatRequest([QwenChatMessage.User(VideoPart.FromFrameFiles([Image("video-frame-0.png")]), "?")]);
