@@ -1,6 +1,7 @@
 // Installs-and-runs check of the packages: builds the tiny models, streams a greedy answer, and fails unless
 // exactly the requested number of tokens arrives with usage and timings; then preprocesses and encodes an image and
 // a second of audio.
+using Microsoft.Extensions.AI;
 using Qwen.Onnx;
 using Qwen.Onnx.Audio;
 using Qwen.Onnx.Audio.Encoding;
@@ -61,7 +62,18 @@ if (reply.Usage?.OutputTokenCount != 3)
     return 1;
 }
 
-Console.WriteLine($"package smoke test passed: {tokens} tokens on {model.Provider}, {completion.Timings.TokensPerSecond:F0} tokens/s; image of {image.TokenCount} tokens and 1 s of audio encoded; image question answered through IChatClient");
+// Function tools through the README's pipeline: the tool reaches the text model's template (the tiny model's
+// random weights do not call it, so only the plumbing is checked here).
+using IChatClient tools = new Qwen.Onnx.Extensions.AI.QwenChatClient(model).AsBuilder().UseFunctionInvocation().Build();
+var weather = AIFunctionFactory.Create((string city) => $"21 °C and clear in {city}", "get_weather", "Current weather in a city.");
+var toolReply = await tools.GetResponseAsync("Weather in Paris?", new ChatOptions { Tools = [weather], MaxOutputTokens = 3 });
+if (!model.RenderPrompt(new QwenChatRequest([QwenChatMessage.User("x")]) { Tools = [new QwenTool("get_weather")] }).Contains("get_weather", StringComparison.Ordinal) || toolReply.Usage?.OutputTokenCount != 3)
+{
+    Console.Error.WriteLine("package smoke test failed: tools did not reach the prompt");
+    return 1;
+}
+
+Console.WriteLine($"package smoke test passed: {tokens} tokens on {model.Provider}, {completion.Timings.TokensPerSecond:F0} tokens/s; image of {image.TokenCount} tokens and 1 s of audio encoded; image question answered and a function tool offered through IChatClient");
 return 0;
 
 static byte[] Png()
