@@ -3,12 +3,17 @@ using Microsoft.Extensions.AI;
 
 namespace Qwen.Onnx.Extensions.AI;
 
-/// <summary>Turns Qwen answers into Microsoft.Extensions.AI contents: text, and a <see cref="FunctionCallContent"/> per tool call.</summary>
+/// <summary>Turns Qwen answers into Microsoft.Extensions.AI contents: reasoning, text, and a <see cref="FunctionCallContent"/> per tool call.</summary>
 internal static class ChatResponseMapping
 {
-    public static List<AIContent> ToContents(string text, IReadOnlyList<QwenToolCall> calls)
+    public static List<AIContent> ToContents(string? reasoning, string text, IReadOnlyList<QwenToolCall> calls)
     {
         var contents = new List<AIContent>();
+        if (reasoning is { Length: > 0 })
+        {
+            contents.Add(new TextReasoningContent(reasoning));
+        }
+
         if (text.Length > 0)
         {
             contents.Add(new TextContent(text));

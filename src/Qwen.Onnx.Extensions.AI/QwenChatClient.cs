@@ -10,7 +10,8 @@ namespace Qwen.Onnx.Extensions.AI;
 /// <see cref="GenerationOptions"/> (AdditionalProperties "repetition_penalty" and "enable_thinking" too). Function
 /// tools (<see cref="ChatOptions.Tools"/>) reach GenAI-layout text models through their chat template; the model's
 /// calls come back as <see cref="FunctionCallContent"/> (also when streaming, in the last update), so
-/// <c>UseFunctionInvocation()</c> works. Safe for concurrent use.
+/// <c>UseFunctionInvocation()</c> works. Qwen3's <c>&lt;think&gt;</c> reasoning comes back as
+/// <see cref="TextReasoningContent"/>, apart from the answer. Safe for concurrent use.
 /// </summary>
 public sealed class QwenChatClient : IChatClient
 {
@@ -35,8 +36,9 @@ public sealed class QwenChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         QwenChatRequest request = ChatRequestMapping.ToRequest(messages, options);
         QwenChatResponse response = await _model.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
-        (string text, IReadOnlyList<QwenToolCall> calls) = request.Tools.Count > 0 ? ToolCallMarkup.Extract(response.Text) : (response.Text, []);
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, ChatResponseMapping.ToContents(text, calls)))
+        (string? reasoning, string answer) = ThinkingMarkup.Split(response.Text);
+        (string text, IReadOnlyList<QwenToolCall> calls) = request.Tools.Count > 0 ? ToolCallMarkup.Extract(answer) : (answer, []);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, ChatResponseMapping.ToContents(reasoning, text, calls)))
         {
             FinishReason = ChatResponseMapping.ToFinishReason(response.FinishReason, calls.Count > 0),
             Usage = ChatResponseMapping.ToUsage(response.Usage),
@@ -51,15 +53,22 @@ public sealed class QwenChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         string responseId = Guid.NewGuid().ToString("N");
         QwenChatRequest request = ChatRequestMapping.ToRequest(messages, options);
+        var reasoning = new ReasoningStreamSplitter(_model.RenderPrompt(request).TrimEnd().EndsWith(ThinkingMarkup.Open, StringComparison.Ordinal));
         ToolCallStreamFilter? filter = request.Tools.Count > 0 ? new ToolCallStreamFilter() : null;
         await foreach (QwenChatResponseUpdate update in _model.GenerateStreamingAsync(request, cancellationToken).ConfigureAwait(false))
         {
-            string text = filter?.Push(update.Text) ?? update.Text;
-            var chunk = new ChatResponseUpdate(ChatRole.Assistant, text.Length > 0 ? [new TextContent(text)] : []) { ResponseId = responseId, ModelId = _model.Folder.Name };
+            (string thought, string answer) = reasoning.Push(update.Text);
+            if (update.Completion is not null)
+            {
+                answer += reasoning.Flush();
+            }
+
+            string text = filter?.Push(answer) ?? answer;
+            var chunk = new ChatResponseUpdate(ChatRole.Assistant, ChatResponseMapping.ToContents(thought, text, [])) { ResponseId = responseId, ModelId = _model.Folder.Name };
             if (update.Completion is QwenCompletion done)
             {
                 (string heldText, IReadOnlyList<QwenToolCall> calls) = filter?.Finish() ?? (string.Empty, []);
-                foreach (AIContent content in ChatResponseMapping.ToContents(heldText, calls))
+                foreach (AIContent content in ChatResponseMapping.ToContents(null, heldText, calls))
                 {
                     chunk.Contents.Add(content);
                 }

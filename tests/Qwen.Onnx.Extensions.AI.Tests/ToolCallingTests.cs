@@ -53,7 +53,7 @@ public class ToolCallingTests
     public void CallMarkupBecomesFunctionCallContent()
     {
         (string text, IReadOnlyList<QwenToolCall> calls) = ToolCallMarkup.Extract("Checking.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>");
-        List<AIContent> contents = ChatResponseMapping.ToContents(text, calls);
+        List<AIContent> contents = ChatResponseMapping.ToContents(null, text, calls);
         var call = (FunctionCallContent)contents[1];
         Assert.Multiple(() =>
         {

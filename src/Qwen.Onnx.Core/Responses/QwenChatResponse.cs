@@ -21,11 +21,15 @@ public sealed class QwenChatResponse
     /// <summary>The answer text, tool-call markup included.</summary>
     public string Text { get; }
 
+    /// <summary>Qwen3's reasoning (its <c>&lt;think&gt;</c> block, see <see cref="ThinkingMarkup"/>); <see langword="null"/> when the answer has none.</summary>
+    public string? Reasoning => ThinkingMarkup.Split(Text).Reasoning;
+
     /// <summary>
-    /// The function calls in the answer (when the request offered <see cref="QwenChatRequest.Tools"/>), read from
-    /// its <c>&lt;tool_call&gt;</c> blocks by <see cref="ToolCallMarkup.Extract"/>; empty when there are none.
+    /// The function calls in the answer after any reasoning (when the request offered
+    /// <see cref="QwenChatRequest.Tools"/>), read from its <c>&lt;tool_call&gt;</c> blocks by
+    /// <see cref="ToolCallMarkup.Extract"/>; empty when there are none.
     /// </summary>
-    public IReadOnlyList<QwenToolCall> ToolCalls => ToolCallMarkup.Extract(Text).Calls;
+    public IReadOnlyList<QwenToolCall> ToolCalls => ToolCallMarkup.Extract(ThinkingMarkup.Split(Text).Answer).Calls;
 
     /// <summary>Every generated token id.</summary>
     public IReadOnlyList<int> TokenIds { get; }
