@@ -30,21 +30,33 @@ internal sealed class DecoderGraph : IDisposable
         }
 
         HalfPrecision = embeddings == TensorElementType.Float16;
-        HiddenSize = (int)embed.Outputs[0].Dimensions[^1];
+        HiddenSize = embed.Outputs[0].Dimensions is [.., long last] ? (int)last : 0;
         if (HiddenSize <= 0 || embed.Outputs[0].ElementType != embeddings)
         {
             throw new InvalidModelException(folder, $"embed_tokens must return {embeddings} embeddings with a fixed hidden size; it returns {embed.Outputs[0].ElementType} [{string.Join(',', embed.Outputs[0].Dimensions)}].");
         }
 
         PastNames = [.. inputs.Keys.Where(k => k.StartsWith("past_key_values.", StringComparison.Ordinal))];
+        if (PastNames.Length == 0 || inputs[PastNames[0]].Dimensions.Count != 4)
+        {
+            throw new InvalidModelException(folder, "decoder_model_merged has no past_key_values.* inputs of shape [batch, heads, past, head size]; use the merged decoder export that carries the KV cache.");
+        }
+
         IReadOnlyList<long> dims = inputs[PastNames[0]].Dimensions;
         KeyValueHeads = (int)dims[1];
         HeadSize = (int)dims[3];
         ThreeRowPositions = inputs["position_ids"].Dimensions.Count == 3;
-        EmbedInputs = embed.SelectInputs("input_ids");
-        EmbedOutputs = embed.SelectOutputs(embed.Outputs[0].Name);
-        DecoderInputs = decoder.SelectInputs(["inputs_embeds", "attention_mask", "position_ids", .. PastNames]);
-        DecoderOutputs = decoder.SelectOutputs(["logits", .. PastNames.Select(p => "present." + p["past_key_values.".Length..])]);
+        try
+        {
+            EmbedInputs = embed.SelectInputs("input_ids");
+            EmbedOutputs = embed.SelectOutputs(embed.Outputs[0].Name);
+            DecoderInputs = decoder.SelectInputs(["inputs_embeds", "attention_mask", "position_ids", .. PastNames]);
+            DecoderOutputs = decoder.SelectOutputs(["logits", .. PastNames.Select(p => "present." + p["past_key_values.".Length..])]);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidModelException(folder, $"embed_tokens and decoder_model_merged do not have the onnx-community inputs and outputs: {e.Message}", e);
+        }
     }
 
     public DirectSession Embed { get; }

@@ -179,6 +179,23 @@ public class EngineTests
         }
     }
 
+    [TestCase("embed_tokens.onnx", "vision_encoder.onnx", "embed_tokens")]
+    [TestCase("decoder_model_merged.onnx", "embed_tokens.onnx", "no inputs_embeds input")]
+    public void GraphsInTheWrongPlaceAreInvalidModels(string target, string source, string message)
+    {
+        string folder = CopyWithModelType(VisionModel, "qwen2_vl");
+        try
+        {
+            File.Copy(Path.Combine(folder, "onnx", source), Path.Combine(folder, "onnx", target), overwrite: true);
+            var e = Assert.ThrowsAsync<InvalidModelException>(() => QwenModel.LoadAsync(folder));
+            Assert.That(e!.Message, Does.Contain(message));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Test]
     public void ToolsAreRefusedWithTheReason()
     {
