@@ -22,14 +22,17 @@ public sealed class QwenChatResponse
     public string Text { get; }
 
     /// <summary>Qwen3's reasoning (its <c>&lt;think&gt;</c> block, see <see cref="ThinkingMarkup"/>); <see langword="null"/> when the answer has none.</summary>
-    public string? Reasoning => ThinkingMarkup.Split(Text).Reasoning;
+    public string? Reasoning => Thinking.Reasoning;
 
     /// <summary>
     /// The function calls in the answer after any reasoning (when the request offered
     /// <see cref="QwenChatRequest.Tools"/>), read from its <c>&lt;tool_call&gt;</c> blocks by
     /// <see cref="ToolCallMarkup.Extract"/>; empty when there are none.
     /// </summary>
-    public IReadOnlyList<QwenToolCall> ToolCalls => ToolCallMarkup.Extract(ThinkingMarkup.Split(Text).Answer).Calls;
+    public IReadOnlyList<QwenToolCall> ToolCalls => field ??= ToolCallMarkup.Extract(Thinking.Answer).Calls;
+
+    // The text never changes, so it is split once, on first use.
+    private (string? Reasoning, string Answer) Thinking => field.Answer is null ? (field = ThinkingMarkup.Split(Text)) : field;
 
     /// <summary>Every generated token id.</summary>
     public IReadOnlyList<int> TokenIds { get; }
