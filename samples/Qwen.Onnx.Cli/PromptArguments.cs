@@ -34,7 +34,7 @@ internal sealed class PromptArguments
     {
         var parts = new List<ContentPart>();
         parts.AddRange((result.GetValue(Images) ?? []).Select(ImagePart.FromFile));
-        parts.AddRange((result.GetValue(Videos) ?? []).Select(folder => VideoFromFolder(folder, result.GetValue(VideoFps))));
+        parts.AddRange((result.GetValue(Videos) ?? []).Select(folder => VideoFolder.Load(folder, result.GetValue(VideoFps))));
         parts.AddRange((result.GetValue(Audios) ?? []).Select(AudioPart.FromFile));
         parts.Add(result.GetValue(Prompt)!);
         var messages = new List<QwenChatMessage>();
@@ -45,20 +45,5 @@ internal sealed class PromptArguments
 
         messages.Add(QwenChatMessage.User([.. parts]));
         return new QwenChatRequest(messages, options);
-    }
-
-    private static readonly string[] FrameExtensions = [".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"];
-
-    private static VideoPart VideoFromFolder(string folder, double fps)
-    {
-        if (!Directory.Exists(folder))
-        {
-            throw new ArgumentException($"--video needs a folder of frame images; '{folder}' is not a folder.");
-        }
-
-        string[] frames = [.. Directory.EnumerateFiles(folder)
-            .Where(f => FrameExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-            .Order(StringComparer.Ordinal)];
-        return VideoPart.FromFrameFiles(frames, fps);
     }
 }

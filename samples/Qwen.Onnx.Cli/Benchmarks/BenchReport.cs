@@ -4,7 +4,7 @@ using System.Text;
 namespace Qwen.Onnx.Cli.Benchmarks;
 
 /// <summary>What to measure.</summary>
-internal sealed record BenchSettings(string Model, string Prompt, int MaxNewTokens, int Runs, string[] Images, string[] Audios, int? Threads = null, bool AllowThreadSpinning = false)
+internal sealed record BenchSettings(string Model, string Prompt, int MaxNewTokens, int Runs, string[] Images, string[] Audios, string[] Videos, int? Threads = null, bool AllowThreadSpinning = false)
 {
     /// <summary>The model options of every model the bench loads; <paramref name="reusePromptCache"/> as given.</summary>
     public QwenModelOptions ModelOptions(bool reusePromptCache = true) => new() { IntraOpThreads = Threads, AllowThreadSpinning = AllowThreadSpinning, ReusePromptCache = reusePromptCache };

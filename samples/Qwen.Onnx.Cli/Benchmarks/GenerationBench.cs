@@ -78,6 +78,7 @@ internal static class GenerationBench
     {
         var parts = new List<ContentPart>();
         parts.AddRange(settings.Images.Select(ImagePart.FromFile));
+        parts.AddRange(settings.Videos.Select(folder => VideoFolder.Load(folder, 2.0)));
         parts.AddRange(settings.Audios.Select(AudioPart.FromFile));
         parts.Add(settings.Prompt);
         return new QwenChatRequest([QwenChatMessage.User([.. parts])], new GenerationOptions { MaxNewTokens = settings.MaxNewTokens, Greedy = true });

@@ -15,12 +15,13 @@ internal static class BenchCommand
         var runs = new Option<int>("--runs") { Description = "Measured runs after one warm-up.", DefaultValueFactory = _ => 5 };
         var images = new Option<string[]>("--image") { Description = "An image file (vision models)." };
         var audios = new Option<string[]>("--audio") { Description = "An audio file (audio models)." };
+        var videos = new Option<string[]>("--video") { Description = "A folder of video frames at 2 fps (vision models)." };
         Option<int?> threads = CliOptions.Threads();
         Option<bool> spinning = CliOptions.Spinning();
-        var command = new Command("bench", "Measure load, time to first token, decode speed and allocations.") { model, prompt, maxNewTokens, runs, images, audios, threads, spinning, CliOptions.Json };
+        var command = new Command("bench", "Measure load, time to first token, decode speed and allocations.") { model, prompt, maxNewTokens, runs, images, videos, audios, threads, spinning, CliOptions.Json };
         command.SetAction(async (result, ct) =>
         {
-            var settings = new BenchSettings(result.GetValue(model)!, result.GetValue(prompt)!, result.GetValue(maxNewTokens), Math.Max(1, result.GetValue(runs)), result.GetValue(images) ?? [], result.GetValue(audios) ?? [], result.GetValue(threads), result.GetValue(spinning));
+            var settings = new BenchSettings(result.GetValue(model)!, result.GetValue(prompt)!, result.GetValue(maxNewTokens), Math.Max(1, result.GetValue(runs)), result.GetValue(images) ?? [], result.GetValue(audios) ?? [], result.GetValue(videos) ?? [], result.GetValue(threads), result.GetValue(spinning));
             BenchReport report = await GenerationBench.RunAsync(settings, ct);
             Console.WriteLine(result.GetValue(CliOptions.Json) ? JsonSerializer.Serialize(report, CliJson.Options) : report.ToText());
             return 0;
