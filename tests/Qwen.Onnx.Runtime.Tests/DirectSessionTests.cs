@@ -189,6 +189,7 @@ public sealed unsafe class DirectSessionTests
         {
             nint address = (nint)start;
             Assert.Throws<ArgumentException>(() => NativeTensor.Wrap((long*)address, 6, [4, 2]));
+            Assert.Throws<ArgumentOutOfRangeException>(() => NativeTensor.Wrap((long*)address, 6, [-2, -3]));
             NativeTensor tensor = NativeTensor.Wrap(start, 6, [2, 3]);
             Assert.That(tensor.GetData<long>().ToArray(), Is.EqualTo(data));
             Assert.Throws<InvalidOperationException>(() => tensor.GetData<float>());

@@ -35,7 +35,7 @@ public readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
     /// <param name="data">The first element.</param>
     /// <param name="length">Elements available at <paramref name="data"/>; must equal the product of <paramref name="shape"/>.</param>
     /// <param name="shape">The dimensions.</param>
-    /// <exception cref="ArgumentException">The shape does not describe <paramref name="length"/> elements.</exception>
+    /// <exception cref="ArgumentException">The shape has a negative dimension or does not describe <paramref name="length"/> elements.</exception>
     /// <exception cref="OnnxRuntimeCallException">ONNX Runtime refused the tensor.</exception>
     public static NativeTensor Wrap<T>(T* data, int length, ReadOnlySpan<long> shape)
         where T : unmanaged
@@ -43,6 +43,7 @@ public readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
         long elements = 1;
         foreach (long d in shape)
         {
+            ArgumentOutOfRangeException.ThrowIfNegative(d, nameof(shape));
             elements *= d;
         }
 
