@@ -10,27 +10,19 @@ namespace Qwen.Onnx.Runtime.Direct;
 /// that must not allocate managed memory per run (a decoder's token loop). <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
 /// allocates name arrays and an <see cref="OrtValue"/> object per output on every call (about 1 KB for a small
 /// decoder); this type resolves names once and leaves outputs as native handles. Open it with
-/// <see cref="OnnxSessions.OpenDirect"/>. Runs may be concurrent; disposal must wait until none is in flight.
+/// <see cref="OnnxSessions.OpenDirect"/>. Runs may be concurrent, and disposing while one is in flight frees the session when it returns.
 /// </summary>
 public sealed unsafe class DirectSession : IDisposable
 {
     private readonly Dictionary<string, nint> _inputNames = new(StringComparer.Ordinal);
     private readonly Dictionary<string, nint> _outputNames = new(StringComparer.Ordinal);
-    private nint _handle;
+    private readonly OrtSessionHandle _session;
 
-    private DirectSession(nint handle)
+    private DirectSession(OrtSessionHandle session)
     {
-        _handle = handle;
-        try
-        {
-            Inputs = ReadPorts(handle, inputs: true, _inputNames);
-            Outputs = ReadPorts(handle, inputs: false, _outputNames);
-        }
-        catch
-        {
-            FreeNames();
-            throw;
-        }
+        _session = session;
+        Inputs = ReadPorts(session, inputs: true, _inputNames);
+        Outputs = ReadPorts(session, inputs: false, _outputNames);
     }
 
     /// <summary>The graph's inputs in declaration order.</summary>
@@ -59,11 +51,11 @@ public sealed unsafe class DirectSession : IDisposable
     /// <param name="outputNames">Which outputs to compute, from <see cref="SelectOutputs"/>.</param>
     /// <param name="outputs">One entry per selected output.</param>
     /// <exception cref="OnnxRuntimeCallException">ONNX Runtime failed (bad shapes, terminated run, ...).</exception>
+    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
     public void Run(RunOptions? runOptions, PortSelection inputNames, ReadOnlySpan<NativeTensor> inputs, PortSelection outputNames, Span<NativeTensor> outputs)
     {
         ArgumentNullException.ThrowIfNull(inputNames);
         ArgumentNullException.ThrowIfNull(outputNames);
-        ObjectDisposedException.ThrowIf(_handle == 0, this);
         if (inputNames.Owner != this || !inputNames.AreInputs || outputNames.Owner != this || outputNames.AreInputs)
         {
             throw new ArgumentException("The port selections must come from this session's SelectInputs and SelectOutputs.");
@@ -80,31 +72,35 @@ public sealed unsafe class DirectSession : IDisposable
             allocated += output.IsEmpty ? 1 : 0;
         }
 
-        // NativeTensor is a single handle, so its spans are arrays of OrtValue* as the C API expects.
-        fixed (nint* inNames = inputNames.NativeNames)
-        fixed (nint* outNames = outputNames.NativeNames)
-        fixed (NativeTensor* inValues = inputs)
-        fixed (NativeTensor* outValues = outputs)
+        // The reference keeps a concurrent Dispose from freeing the session (and its names) under the run.
+        bool referenced = false;
+        try
         {
-            nint options = runOptions?.DangerousGetHandle() ?? 0;
-            OrtApi.Check(OrtApi.Run(_handle, options, inNames, (nint*)inValues, (nuint)inputs.Length, outNames, (nuint)outputs.Length, (nint*)outValues));
+            _session.DangerousAddRef(ref referenced);
+
+            // NativeTensor is a single handle, so its spans are arrays of OrtValue* as the C API expects.
+            fixed (nint* inNames = inputNames.NativeNames)
+            fixed (nint* outNames = outputNames.NativeNames)
+            fixed (NativeTensor* inValues = inputs)
+            fixed (NativeTensor* outValues = outputs)
+            {
+                nint options = runOptions?.DangerousGetHandle() ?? 0;
+                OrtApi.Check(OrtApi.Run(_session.DangerousGetHandle(), options, inNames, (nint*)inValues, (nuint)inputs.Length, outNames, (nuint)outputs.Length, (nint*)outValues));
+            }
+        }
+        finally
+        {
+            if (referenced)
+            {
+                _session.DangerousRelease();
+            }
         }
 
         NativeTensor.CountCreated(allocated);
     }
 
-    /// <summary>Frees the native session. No run may be in flight.</summary>
-    public void Dispose()
-    {
-        if (_handle == 0)
-        {
-            return;
-        }
-
-        OrtApi.ReleaseSession(_handle);
-        _handle = 0;
-        FreeNames();
-    }
+    /// <summary>Frees the native session, once the runs in flight have returned.</summary>
+    public void Dispose() => _session.Dispose();
 
     internal static DirectSession Create(string graphPath, SessionOptions options)
     {
@@ -125,13 +121,14 @@ public sealed unsafe class DirectSession : IDisposable
             }
         }
 
+        var handle = new OrtSessionHandle(session);
         try
         {
-            return new DirectSession(session);
+            return new DirectSession(handle);
         }
         catch
         {
-            OrtApi.ReleaseSession(session);
+            handle.Dispose();
             throw;
         }
     }
@@ -139,7 +136,7 @@ public sealed unsafe class DirectSession : IDisposable
     private PortSelection Select(IEnumerable<string> names, bool inputs)
     {
         ArgumentNullException.ThrowIfNull(names);
-        ObjectDisposedException.ThrowIf(_handle == 0, this);
+        ObjectDisposedException.ThrowIf(_session.IsClosed, this);
         Dictionary<string, nint> known = inputs ? _inputNames : _outputNames;
         string[] chosen = [.. names];
         nint[] native = [.. chosen.Select(n => known.TryGetValue(n, out nint p) ? p
@@ -147,8 +144,9 @@ public sealed unsafe class DirectSession : IDisposable
         return new PortSelection(this, inputs, chosen, native);
     }
 
-    private static GraphPort[] ReadPorts(nint session, bool inputs, Dictionary<string, nint> nativeNames)
+    private static GraphPort[] ReadPorts(OrtSessionHandle handle, bool inputs, Dictionary<string, nint> nativeNames)
     {
+        nint session = handle.DangerousGetHandle();
         nuint count;
         OrtApi.Check(inputs ? OrtApi.SessionGetInputCount(session, &count) : OrtApi.SessionGetOutputCount(session, &count));
         nint allocator;
@@ -159,7 +157,7 @@ public sealed unsafe class DirectSession : IDisposable
             byte* name;
             OrtApi.Check(inputs ? OrtApi.SessionGetInputName(session, i, allocator, &name) : OrtApi.SessionGetOutputName(session, i, allocator, &name));
             string text = Marshal.PtrToStringUTF8((nint)name)!;
-            nativeNames[text] = CopyNative(name);
+            nativeNames[text] = handle.KeepName(name);
             OrtApi.Check(OrtApi.AllocatorFree(allocator, name));
             ports[i] = ReadPort(session, i, inputs, text);
         }
@@ -197,24 +195,5 @@ public sealed unsafe class DirectSession : IDisposable
             // The tensor info belongs to the type info.
             OrtApi.ReleaseTypeInfo(typeInfo);
         }
-    }
-
-    private static nint CopyNative(byte* utf8)
-    {
-        nuint length = (nuint)MemoryMarshal.CreateReadOnlySpanFromNullTerminated(utf8).Length + 1;
-        void* copy = NativeMemory.Alloc(length);
-        Buffer.MemoryCopy(utf8, copy, length, length);
-        return (nint)copy;
-    }
-
-    private void FreeNames()
-    {
-        foreach (nint name in _inputNames.Values.Concat(_outputNames.Values))
-        {
-            NativeMemory.Free((void*)name);
-        }
-
-        _inputNames.Clear();
-        _outputNames.Clear();
     }
 }
