@@ -3,11 +3,9 @@ using System.Runtime.CompilerServices;
 using Microsoft.ML.OnnxRuntime;
 using Qwen.Onnx.Audio;
 using Qwen.Onnx.Audio.Encoding;
-using Qwen.Onnx.Audio.Features;
 using Qwen.Onnx.Generation;
 using Qwen.Onnx.Models;
 using Qwen.Onnx.Multimodal.Caching;
-using Qwen.Onnx.Multimodal.Positions;
 using Qwen.Onnx.Multimodal.Prompts;
 using Qwen.Onnx.Multimodal.Sampling;
 using Qwen.Onnx.Runtime;
@@ -30,9 +28,8 @@ public sealed class MultimodalEngine : IQwenEngine
     private readonly MultimodalModelConfig _config;
     private readonly DecoderGraph _decoder;
     private readonly QwenVisionEncoder? _vision;
-    private readonly QwenImageProcessor? _imageProcessor;
     private readonly QwenAudioEncoder? _audio;
-    private readonly QwenAudioProcessor? _audioProcessor;
+    private readonly PromptAssembler _prompts;
     private readonly RequestGate _gate;
     private readonly PromptCache? _promptCache;
 
@@ -44,8 +41,13 @@ public sealed class MultimodalEngine : IQwenEngine
         _decoder = decoder;
         _vision = vision;
         _audio = audio;
-        _imageProcessor = vision is null ? null : new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(folder.Path));
-        _audioProcessor = audio is null ? null : QwenAudioProcessor.FromModelFolder(folder.Path);
+        _prompts = new PromptAssembler(
+            folder.Name,
+            config,
+            tokenizer,
+            vision is null ? null : new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(folder.Path)),
+            audio is null ? null : QwenAudioProcessor.FromModelFolder(folder.Path),
+            decoder.ThreeRowPositions);
         Provider = provider;
         _gate = new RequestGate(options.MaxConcurrentRequests);
         _promptCache = options.ReusePromptCache ? new PromptCache() : null;
@@ -232,7 +234,7 @@ public sealed class MultimodalEngine : IQwenEngine
     {
         ArgumentNullException.ThrowIfNull(request);
         RejectUnsupported(request);
-        BuiltPrompt built = await BuildAsync(request, cancellationToken).ConfigureAwait(false);
+        AssembledPrompt built = await _prompts.AssembleAsync(request, cancellationToken).ConfigureAwait(false);
         built.Vision.ForEach(v => v.Pixels.Dispose());
         return new PromptInspection(
             built.Text,
@@ -250,7 +252,7 @@ public sealed class MultimodalEngine : IQwenEngine
     private async Task<PreparedPrompt> PrepareAsync(QwenChatRequest request, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
-        BuiltPrompt built = await BuildAsync(request, cancellationToken).ConfigureAwait(false);
+        AssembledPrompt built = await _prompts.AssembleAsync(request, cancellationToken).ConfigureAwait(false);
         var stages = new Dictionary<string, TimeSpan> { ["preprocess"] = Stopwatch.GetElapsedTime(started) };
         try
         {
@@ -275,105 +277,4 @@ public sealed class MultimodalEngine : IQwenEngine
             built.Vision.ForEach(v => v.Pixels.Dispose());
         }
     }
-
-    /// <summary>Preprocesses the media, renders and tokenises the prompt, expands the pads and computes positions.</summary>
-    private async Task<BuiltPrompt> BuildAsync(QwenChatRequest request, CancellationToken cancellationToken)
-    {
-        var vision = new List<VisionInput>();
-        var audios = new List<ProcessedAudio>();
-        try
-        {
-            foreach (ContentPart part in request.Messages.SelectMany(m => m.Parts))
-            {
-                switch (part)
-                {
-                    case ImagePart image:
-                        vision.Add(new VisionInput(await _imageProcessor!.ProcessAsync(image, cancellationToken).ConfigureAwait(false), false, 0));
-                        break;
-                    case VideoPart video:
-                        double secondsPerGrid = SecondsPerGrid(video);
-                        vision.Add(new VisionInput(await _imageProcessor!.ProcessVideoAsync(video, cancellationToken).ConfigureAwait(false), true, secondsPerGrid));
-                        break;
-                    case AudioPart audio:
-                        audios.Add(await _audioProcessor!.ProcessAsync(audio, cancellationToken).ConfigureAwait(false));
-                        break;
-                    default:
-                        break;
-                }
-            }
-
-            string text = ChatMlPrompt.Render(request.Messages, [.. audios.Select(a => a.Segments)]);
-            int[] ids = Expand(Tokenizer.Encode(text), vision, audios);
-            if (ids.Length >= _config.ContextLength)
-            {
-                throw new PromptTooLongException(ids.Length, _config.ContextLength);
-            }
-
-            (long[] positions, long ropeDelta) = _decoder.ThreeRowPositions
-                ? MropePositions.Compute(ids, new HashSet<int> { _config.ImageTokenId, _config.VideoTokenId }, [.. vision.Select(v => new VisionGrid(v.Pixels.GridT, v.Pixels.GridH, v.Pixels.GridW, v.SecondsPerGrid))], _config.MergeSize, _config.TokensPerSecond)
-                : ([.. Enumerable.Range(0, ids.Length).Select(i => (long)i)], 0);
-            return new BuiltPrompt(text, ids, positions, ropeDelta, vision, audios);
-        }
-        catch
-        {
-            vision.ForEach(v => v.Pixels.Dispose());
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Qwen2.5-VL spaces a video's temporal positions by seconds per temporal patch (temporal patch size / fps);
-    /// Qwen2-VL counts temporal patches (0 = no scaling).
-    /// </summary>
-    private double SecondsPerGrid(VideoPart video)
-    {
-        if (_config.ModelType.StartsWith("qwen3", StringComparison.Ordinal))
-        {
-            throw new QwenOnnxException($"Model '{Folder.Name}' is a Qwen3-VL export; its videos need per-frame timestamps in the prompt, which Qwen.Onnx does not render yet. Send the frames as images instead.");
-        }
-
-        return _config.ModelType == "qwen2_5_vl" ? _imageProcessor!.Options.TemporalPatchSize / video.FramesPerSecond : 0;
-    }
-
-    /// <summary>Replaces each single image, video and audio pad by as many pads as its input has feature rows.</summary>
-    private int[] Expand(IReadOnlyList<int> ids, List<VisionInput> vision, List<ProcessedAudio> audios)
-    {
-        var counts = new Dictionary<int, Queue<int>>
-        {
-            [_config.ImageTokenId] = new(vision.Where(v => !v.IsVideo).Select(v => v.Pixels.TokenCount)),
-            [_config.VideoTokenId] = new(vision.Where(v => v.IsVideo).Select(v => v.Pixels.TokenCount)),
-        };
-        var kinds = new Dictionary<int, string> { [_config.ImageTokenId] = "images", [_config.VideoTokenId] = "videos" };
-        if (_audio is not null)
-        {
-            counts[_config.AudioTokenId] = new(audios.SelectMany(a => a.TokenCounts));
-            kinds[_config.AudioTokenId] = "audio segments";
-        }
-
-        foreach ((int token, Queue<int> queue) in counts)
-        {
-            int pads = ids.Count(id => id == token);
-            if (pads != queue.Count)
-            {
-                throw new ArgumentException($"The prompt has {pads} {Tokenizer.Decode([token])} placeholders for {queue.Count} {kinds[token]}; remove placeholder tokens typed into the text.");
-            }
-        }
-
-        var expanded = new List<int>(ids.Count + counts.Values.Sum(q => q.Sum()));
-        foreach (int id in ids)
-        {
-            int copies = counts.TryGetValue(id, out Queue<int>? queue) ? queue.Dequeue() : 1;
-            for (int c = 0; c < copies; c++)
-            {
-                expanded.Add(id);
-            }
-        }
-
-        return [.. expanded];
-    }
-
-    /// <summary>An image or a video, preprocessed, in prompt order.</summary>
-    private sealed record VisionInput(ProcessedImage Pixels, bool IsVideo, double SecondsPerGrid);
-
-    private sealed record BuiltPrompt(string Text, int[] Ids, long[] Positions, long RopeDelta, List<VisionInput> Vision, List<ProcessedAudio> Audios);
 }
