@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Qwen.Onnx.Runtime.Direct;
@@ -221,6 +222,41 @@ public sealed unsafe class DirectSessionTests
         Assert.Throws<ObjectDisposedException>(() => direct.Run(null, inputs, new NativeTensor[1], outputs, new NativeTensor[1]));
         Assert.Throws<ObjectDisposedException>(() => direct.SelectInputs("attention_mask"));
         Assert.DoesNotThrow(direct.Dispose);
+    }
+
+    [Test]
+    public void Disposing_while_runs_are_in_flight_ends_them_cleanly()
+    {
+        DirectSession direct = OnnxSessions.OpenDirect(EmbedPath, null, out _);
+        int hidden = (int)direct.Outputs[0].Dimensions[^1];
+        PortSelection inputNames = direct.SelectInputs("input_ids");
+        PortSelection outputNames = direct.SelectOutputs(direct.Outputs[0].Name);
+        long[] id = GC.AllocateArray<long>(1, pinned: true);
+        float[] buffer = GC.AllocateArray<float>(hidden, pinned: true);
+        NativeTensor input = NativeTensor.Wrap((long*)Unsafe.AsPointer(ref id[0]), 1, [1, 1]);
+        NativeTensor output = NativeTensor.Wrap((float*)Unsafe.AsPointer(ref buffer[0]), hidden, [1, 1, hidden]);
+        int completed = 0;
+        Task runs = Task.Run(() =>
+        {
+            try
+            {
+                while (true)
+                {
+                    direct.Run(null, inputNames, [input], outputNames, [output]);
+                    completed++;
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // The session was disposed between two runs: the expected way out.
+            }
+        });
+        SpinWait.SpinUntil(() => Volatile.Read(ref completed) >= 10, TimeSpan.FromSeconds(10));
+        direct.Dispose();
+        bool ended = runs.Wait(TimeSpan.FromSeconds(10));
+        input.Release();
+        output.Release();
+        Assert.That(ended && runs.IsCompletedSuccessfully, Is.True, "the run loop stopped with ObjectDisposedException, without a native fault");
     }
 
     [Test]
