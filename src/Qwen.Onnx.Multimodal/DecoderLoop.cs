@@ -98,7 +98,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
         {
             long started = Stopwatch.GetTimestamp();
             embedded = EmbedPrompt(prompt.Ids);
-            MergeFeatures(prompt, embedded);
+            EncoderFeatures.Merge(prompt, embedded, _graph.HiddenSize, _graph.HalfPrecision);
             PromptEmbedTime = Stopwatch.GetElapsedTime(started);
             inputs[0] = Rows(embedded, reused, fresh);
             inputs[1] = NativeTensor.Wrap(Pin(_ones), s, [1, s]);
@@ -255,48 +255,5 @@ internal sealed unsafe class DecoderLoop : IDisposable
         }
 
         return output[0];
-    }
-
-    /// <summary>Writes the encoders' feature rows over the embeddings of their placeholder tokens, in order.</summary>
-    private void MergeFeatures(PreparedPrompt prompt, NativeTensor embedded)
-    {
-        int hidden = _graph.HiddenSize;
-        if (!_graph.HalfPrecision)
-        {
-            Span<float> embeds = embedded.GetData<float>();
-            MergeFeatures(prompt.Ids, embeds, hidden, prompt.VisionTokenIds, prompt.VisionFeatures);
-            MergeFeatures(prompt.Ids, embeds, hidden, prompt.AudioTokenIds, prompt.AudioFeatures);
-            return;
-        }
-
-        Span<Half> half = embedded.GetData<Half>();
-        var widened = new float[half.Length];
-        TensorPrimitives.ConvertToSingle(half, widened);
-        MergeFeatures(prompt.Ids, widened, hidden, prompt.VisionTokenIds, prompt.VisionFeatures);
-        MergeFeatures(prompt.Ids, widened, hidden, prompt.AudioTokenIds, prompt.AudioFeatures);
-        TensorPrimitives.ConvertToHalf(widened, half);
-    }
-
-    private static void MergeFeatures(int[] ids, Span<float> embeds, int hidden, int[] padIds, float[] features)
-    {
-        int rows = 0;
-        for (int i = 0; i < ids.Length; i++)
-        {
-            if (padIds.Contains(ids[i]))
-            {
-                if ((rows + 1) * hidden > features.Length)
-                {
-                    throw new InvalidOperationException($"The prompt has more placeholder tokens ({string.Join('/', padIds)}) than the encoder returned feature rows ({features.Length / Math.Max(hidden, 1)}).");
-                }
-
-                features.AsSpan(rows * hidden, hidden).CopyTo(embeds.Slice(i * hidden, hidden));
-                rows++;
-            }
-        }
-
-        if (rows * hidden != features.Length)
-        {
-            throw new InvalidOperationException($"The encoder returned {features.Length / Math.Max(hidden, 1)} feature rows for {rows} placeholder tokens ({string.Join('/', padIds)}); the export's hidden size or merge size does not match its config.");
-        }
     }
 }

@@ -1,0 +1,54 @@
+using System.Numerics.Tensors;
+using Qwen.Onnx.Runtime.Direct;
+
+namespace Qwen.Onnx.Multimodal;
+
+/// <summary>
+/// Puts encoder output into the prompt: each image, video or audio feature row replaces the embedding of its pad
+/// token, in prompt order (float16 embeddings are widened for the copy and narrowed back, which is lossless for the
+/// rows left alone). A count mismatch between pads and rows is an error naming both.
+/// </summary>
+internal static class EncoderFeatures
+{
+    /// <summary>Writes the encoders' feature rows over the embeddings of their placeholder tokens, in order.</summary>
+    public static void Merge(PreparedPrompt prompt, NativeTensor embedded, int hidden, bool halfPrecision)
+    {
+        if (!halfPrecision)
+        {
+            Span<float> embeds = embedded.GetData<float>();
+            Merge(prompt.Ids, embeds, hidden, prompt.VisionTokenIds, prompt.VisionFeatures);
+            Merge(prompt.Ids, embeds, hidden, prompt.AudioTokenIds, prompt.AudioFeatures);
+            return;
+        }
+
+        Span<Half> half = embedded.GetData<Half>();
+        var widened = new float[half.Length];
+        TensorPrimitives.ConvertToSingle(half, widened);
+        Merge(prompt.Ids, widened, hidden, prompt.VisionTokenIds, prompt.VisionFeatures);
+        Merge(prompt.Ids, widened, hidden, prompt.AudioTokenIds, prompt.AudioFeatures);
+        TensorPrimitives.ConvertToHalf(widened, half);
+    }
+
+    private static void Merge(int[] ids, Span<float> embeds, int hidden, int[] padIds, float[] features)
+    {
+        int rows = 0;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (padIds.Contains(ids[i]))
+            {
+                if ((rows + 1) * hidden > features.Length)
+                {
+                    throw new InvalidOperationException($"The prompt has more placeholder tokens ({string.Join('/', padIds)}) than the encoder returned feature rows ({features.Length / Math.Max(hidden, 1)}).");
+                }
+
+                features.AsSpan(rows * hidden, hidden).CopyTo(embeds.Slice(i * hidden, hidden));
+                rows++;
+            }
+        }
+
+        if (rows * hidden != features.Length)
+        {
+            throw new InvalidOperationException($"The encoder returned {features.Length / Math.Max(hidden, 1)} feature rows for {rows} placeholder tokens ({string.Join('/', padIds)}); the export's hidden size or merge size does not match its config.");
+        }
+    }
+}
