@@ -10,7 +10,8 @@ namespace Qwen.Onnx.Extensions.AI;
 /// <see cref="GenerationOptions"/> (AdditionalProperties "repetition_penalty" and "enable_thinking" too). Function
 /// tools (<see cref="ChatOptions.Tools"/>) reach GenAI-layout text models through their chat template; the model's
 /// calls come back as <see cref="FunctionCallContent"/> (also when streaming, in the last update), so
-/// <c>UseFunctionInvocation()</c> works. Qwen3's <c>&lt;think&gt;</c> reasoning comes back as
+/// <c>UseFunctionInvocation()</c> works (<see cref="ChatToolMode.None"/> sends no tools; a required tool mode cannot be
+/// enforced through Qwen's template and behaves as auto). Qwen3's <c>&lt;think&gt;</c> reasoning comes back as
 /// <see cref="TextReasoningContent"/>, apart from the answer. Safe for concurrent use.
 /// </summary>
 public sealed class QwenChatClient : IChatClient
