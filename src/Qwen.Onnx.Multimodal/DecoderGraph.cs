@@ -4,42 +4,48 @@ using Qwen.Onnx.Runtime.Direct;
 namespace Qwen.Onnx.Multimodal;
 
 /// <summary>
-/// The text side of an onnx-community export, embed_tokens and decoder_model_merged, and what their metadata says:
-/// the hidden size, the KV-cache inputs and their head shape, whether position_ids are three rows (M-RoPE) or one, and
-/// which present output feeds which past input.
+/// The text side of an onnx-community export and what its metadata says: either embed_tokens + decoder_model_merged
+/// (multimodal exports: the decoder takes <c>inputs_embeds</c>) or one decoder on <c>input_ids</c> (text-only exports,
+/// <c>onnx/model*.onnx</c>); the hidden size, the KV-cache inputs and their head shape, whether position_ids are three
+/// rows (M-RoPE) or one, and which present output feeds which past input.
 /// </summary>
 internal sealed class DecoderGraph : IDisposable
 {
-    public DecoderGraph(DirectSession embed, DirectSession decoder, string folder)
+    public DecoderGraph(DirectSession? embed, DirectSession decoder, string folder)
     {
         Embed = embed;
         Decoder = decoder;
         Dictionary<string, GraphPort> inputs = decoder.Inputs.ToDictionary(p => p.Name);
-        foreach (string required in new[] { "inputs_embeds", "attention_mask", "position_ids" })
+        string tokens = embed is null ? "input_ids" : "inputs_embeds";
+        foreach (string required in new[] { tokens, "attention_mask", "position_ids" })
         {
             if (!inputs.ContainsKey(required))
             {
-                throw new InvalidModelException(folder, $"decoder_model_merged has no {required} input; it is not an onnx-community multimodal decoder.");
+                throw new InvalidModelException(folder, $"the decoder has no {required} input; it is not an onnx-community {(embed is null ? "text" : "multimodal")} decoder.");
             }
-        }
-
-        TensorElementType embeddings = inputs["inputs_embeds"].ElementType;
-        if (embeddings is not (TensorElementType.Float or TensorElementType.Float16))
-        {
-            throw new InvalidModelException(folder, $"this decoder takes {embeddings} embeddings; float32 and float16 decoders are supported.");
-        }
-
-        HalfPrecision = embeddings == TensorElementType.Float16;
-        HiddenSize = embed.Outputs[0].Dimensions is [.., long last] ? (int)last : 0;
-        if (HiddenSize <= 0 || embed.Outputs[0].ElementType != embeddings)
-        {
-            throw new InvalidModelException(folder, $"embed_tokens must return {embeddings} embeddings with a fixed hidden size; it returns {embed.Outputs[0].ElementType} [{string.Join(',', embed.Outputs[0].Dimensions)}].");
         }
 
         PastNames = [.. inputs.Keys.Where(k => k.StartsWith("past_key_values.", StringComparison.Ordinal))];
         if (PastNames.Length == 0 || inputs[PastNames[0]].Dimensions.Count != 4)
         {
-            throw new InvalidModelException(folder, "decoder_model_merged has no past_key_values.* inputs of shape [batch, heads, past, head size]; use the merged decoder export that carries the KV cache.");
+            throw new InvalidModelException(folder, "the decoder has no past_key_values.* inputs of shape [batch, heads, past, head size]; use the merged decoder export that carries the KV cache.");
+        }
+
+        // The KV cache's element type is the decoder's precision (embeddings and logits share it).
+        TensorElementType precision = inputs[PastNames[0]].ElementType;
+        if (precision is not (TensorElementType.Float or TensorElementType.Float16))
+        {
+            throw new InvalidModelException(folder, $"this decoder keeps a {precision} KV cache; float32 and float16 decoders are supported.");
+        }
+
+        HalfPrecision = precision == TensorElementType.Float16;
+        if (embed is not null)
+        {
+            HiddenSize = embed.Outputs[0].Dimensions is [.., long last] ? (int)last : 0;
+            if (HiddenSize <= 0 || embed.Outputs[0].ElementType != precision || inputs[tokens].ElementType != precision)
+            {
+                throw new InvalidModelException(folder, $"embed_tokens must return {precision} embeddings with a fixed hidden size, as the decoder takes; it returns {embed.Outputs[0].ElementType} [{string.Join(',', embed.Outputs[0].Dimensions)}].");
+            }
         }
 
         IReadOnlyList<long> dims = inputs[PastNames[0]].Dimensions;
@@ -48,26 +54,30 @@ internal sealed class DecoderGraph : IDisposable
         ThreeRowPositions = inputs["position_ids"].Dimensions.Count == 3;
         try
         {
-            EmbedInputs = embed.SelectInputs("input_ids");
-            EmbedOutputs = embed.SelectOutputs(embed.Outputs[0].Name);
-            DecoderInputs = decoder.SelectInputs(["inputs_embeds", "attention_mask", "position_ids", .. PastNames]);
+            EmbedInputs = embed?.SelectInputs("input_ids");
+            EmbedOutputs = embed?.SelectOutputs(embed.Outputs[0].Name);
+            DecoderInputs = decoder.SelectInputs([tokens, "attention_mask", "position_ids", .. PastNames]);
             DecoderOutputs = decoder.SelectOutputs(["logits", .. PastNames.Select(p => "present." + p["past_key_values.".Length..])]);
         }
         catch (ArgumentException e)
         {
-            throw new InvalidModelException(folder, $"embed_tokens and decoder_model_merged do not have the onnx-community inputs and outputs: {e.Message}", e);
+            throw new InvalidModelException(folder, $"{(embed is null ? "onnx/model.onnx does" : "embed_tokens and decoder_model_merged do")} not have the onnx-community inputs and outputs: {e.Message}", e);
         }
     }
 
-    public DirectSession Embed { get; }
+    /// <summary>embed_tokens; <see langword="null"/> when the decoder takes token ids itself.</summary>
+    public DirectSession? Embed { get; }
 
     public DirectSession Decoder { get; }
 
-    public PortSelection EmbedInputs { get; }
+    public PortSelection? EmbedInputs { get; }
 
-    public PortSelection EmbedOutputs { get; }
+    public PortSelection? EmbedOutputs { get; }
 
-    /// <summary>inputs_embeds, attention_mask, position_ids, then every past_key_values.* input.</summary>
+    /// <summary>Whether the decoder's first input is input_ids (no embed_tokens graph).</summary>
+    public bool TakesTokenIds => Embed is null;
+
+    /// <summary>inputs_embeds (or input_ids), attention_mask, position_ids, then every past_key_values.* input.</summary>
     public PortSelection DecoderInputs { get; }
 
     /// <summary>logits, then the present.* output matching each past input in <see cref="DecoderInputs"/> order.</summary>
@@ -89,7 +99,7 @@ internal sealed class DecoderGraph : IDisposable
 
     public void Dispose()
     {
-        Embed.Dispose();
+        Embed?.Dispose();
         Decoder.Dispose();
     }
 }

@@ -52,13 +52,14 @@ internal sealed unsafe class DecoderLoop : IDisposable
         _previous = new NativeTensor[_outputs.Length];
 
         // The decode step's fixed-shape tensors live for the whole request: only their contents change per token.
+        // A decoder on token ids takes the token tensor itself; otherwise embed_tokens writes the step embedding.
         long[] embeddingShape = [1, 1, graph.HiddenSize];
         _stepEmbedInput = [NativeTensor.Wrap(Pin(_token), 1, [1, 1])];
         _stepEmbedding = GC.AllocateArray<float>(graph.HiddenSize, pinned: true);
-        _stepEmbedOutput = [graph.HalfPrecision
+        _stepEmbedOutput = graph.TakesTokenIds ? [] : [graph.HalfPrecision
             ? NativeTensor.Wrap((Half*)Pin(_stepEmbedding), graph.HiddenSize, embeddingShape)
             : NativeTensor.Wrap(Pin(_stepEmbedding), graph.HiddenSize, embeddingShape)];
-        _inputs[0] = _stepEmbedOutput[0];
+        _inputs[0] = graph.TakesTokenIds ? _stepEmbedInput[0] : _stepEmbedOutput[0];
         _inputs[2] = graph.ThreeRowPositions ? NativeTensor.Wrap(Pin(_position), 3, [3, 1, 1]) : NativeTensor.Wrap(Pin(_position), 1, [1, 1]);
     }
 
@@ -94,13 +95,28 @@ internal sealed unsafe class DecoderLoop : IDisposable
 
         var inputs = new NativeTensor[_inputs.Length];
         NativeTensor embedded = default;
+        long[]? freshIds = null;
         try
         {
-            long started = Stopwatch.GetTimestamp();
-            embedded = EmbedPrompt(prompt.Ids);
-            EncoderFeatures.Merge(prompt, embedded, _graph.HiddenSize, _graph.HalfPrecision);
-            PromptEmbedTime = Stopwatch.GetElapsedTime(started);
-            inputs[0] = Rows(embedded, reused, fresh);
+            if (_graph.TakesTokenIds)
+            {
+                freshIds = GC.AllocateArray<long>(fresh, pinned: true);
+                for (int i = 0; i < fresh; i++)
+                {
+                    freshIds[i] = prompt.Ids[reused + i];
+                }
+
+                inputs[0] = NativeTensor.Wrap(Pin(freshIds), fresh, [1, fresh]);
+            }
+            else
+            {
+                long started = Stopwatch.GetTimestamp();
+                embedded = EmbedPrompt(prompt.Ids);
+                EncoderFeatures.Merge(prompt, embedded, _graph.HiddenSize, _graph.HalfPrecision);
+                PromptEmbedTime = Stopwatch.GetElapsedTime(started);
+                inputs[0] = Rows(embedded, reused, fresh);
+            }
+
             inputs[1] = NativeTensor.Wrap(Pin(_ones), s, [1, s]);
             inputs[2] = NativeTensor.Wrap(Pin(positions), positions.Length, rows == 3 ? [3, 1, fresh] : [1, fresh]);
             NativeTensor[] pasts = reused > 0 ? cached!.Take(reused, _graph.HalfPrecision) : EmptyPasts();
@@ -119,6 +135,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
             ReleaseAll(inputs);
             embedded.Release();
             GC.KeepAlive(positions);
+            GC.KeepAlive(freshIds);
         }
     }
 
@@ -142,9 +159,13 @@ internal sealed unsafe class DecoderLoop : IDisposable
         _inputs[1] = NativeTensor.Wrap(Pin(_ones), Length + 1, maskShape);
         try
         {
-            long started = Stopwatch.GetTimestamp();
-            _graph.Embed.Run(_run, _graph.EmbedInputs, _stepEmbedInput, _graph.EmbedOutputs, _stepEmbedOutput);
-            RunTime += Stopwatch.GetElapsedTime(started);
+            if (_graph.Embed is { } embed)
+            {
+                long started = Stopwatch.GetTimestamp();
+                embed.Run(_run, _graph.EmbedInputs!, _stepEmbedInput, _graph.EmbedOutputs!, _stepEmbedOutput);
+                RunTime += Stopwatch.GetElapsedTime(started);
+            }
+
             Length++;
             return Decode(_inputs, 1);
         }
@@ -162,7 +183,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
     {
         ReleaseAll(_previous);
         _stepEmbedInput[0].Release();
-        _stepEmbedOutput[0].Release();
+        ReleaseAll(_stepEmbedOutput);
         _inputs[2].Release();
     }
 
@@ -246,7 +267,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
         Span<NativeTensor> output = [default];
         try
         {
-            _graph.Embed.Run(_run, _graph.EmbedInputs, input, _graph.EmbedOutputs, output);
+            _graph.Embed!.Run(_run, _graph.EmbedInputs!, input, _graph.EmbedOutputs!, output);
         }
         finally
         {

@@ -8,6 +8,7 @@ using Qwen.Onnx.Models;
 using Qwen.Onnx.Multimodal.Caching;
 using Qwen.Onnx.Multimodal.Prompts;
 using Qwen.Onnx.Multimodal.Sampling;
+using Qwen.Onnx.Prompts;
 using Qwen.Onnx.Runtime;
 using Qwen.Onnx.Runtime.Direct;
 using Qwen.Onnx.Tokenization;
@@ -32,9 +33,11 @@ public sealed class MultimodalEngine : IQwenEngine
     private readonly PromptAssembler _prompts;
     private readonly RequestGate _gate;
     private readonly PromptCache? _promptCache;
+    private readonly IChatTemplate? _template;
 
-    private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, ExecutionProvider provider, QwenModelOptions options)
+    private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, ExecutionProvider provider, QwenModelOptions options, IChatTemplate? template)
     {
+        _template = template;
         Folder = folder;
         _config = config;
         Tokenizer = tokenizer;
@@ -47,7 +50,8 @@ public sealed class MultimodalEngine : IQwenEngine
             tokenizer,
             vision is null ? null : new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(folder.Path)),
             audio is null ? null : QwenAudioProcessor.FromModelFolder(folder.Path),
-            decoder.ThreeRowPositions);
+            decoder.ThreeRowPositions,
+            template);
         Provider = provider;
         _gate = new RequestGate(options.MaxConcurrentRequests);
         _promptCache = options.ReusePromptCache ? new PromptCache() : null;
@@ -68,22 +72,34 @@ public sealed class MultimodalEngine : IQwenEngine
     /// <summary>The context length from config.json.</summary>
     public int ContextLength => _config.ContextLength;
 
-    /// <summary>Loads an onnx-community folder: embed_tokens, decoder_model_merged and whichever encoders it has.</summary>
+    /// <summary>
+    /// Loads an onnx-community folder: embed_tokens, decoder_model_merged and whichever encoders it has, or the one
+    /// decoder on token ids (<c>onnx/model*.onnx</c>) of a text-only export. Prompts are rendered as ChatML the way
+    /// the Qwen-VL and Qwen2-Audio templates do.
+    /// </summary>
     /// <param name="path">The model folder.</param>
     /// <param name="options">Device, fallback, graph variant and concurrency.</param>
     /// <param name="cancellationToken">Abandons the load.</param>
-    public static Task<MultimodalEngine> LoadAsync(string path, QwenModelOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<MultimodalEngine> LoadAsync(string path, QwenModelOptions? options = null, CancellationToken cancellationToken = default) =>
+        LoadAsync(path, options, null, cancellationToken);
+
+    /// <summary>Loads an onnx-community folder whose prompts a given chat template renders (text-only exports: the model's own template; tools then work too).</summary>
+    /// <param name="path">The model folder.</param>
+    /// <param name="options">Device, fallback, graph variant and concurrency.</param>
+    /// <param name="chatTemplate">Renders prompts instead of the built-in ChatML; the engine disposes it. <see langword="null"/> for ChatML.</param>
+    /// <param name="cancellationToken">Abandons the load.</param>
+    public static Task<MultimodalEngine> LoadAsync(string path, QwenModelOptions? options, IChatTemplate? chatTemplate, CancellationToken cancellationToken = default)
     {
         options ??= new QwenModelOptions();
         options.Validate();
-        return Task.Run(() => Load(path, options), cancellationToken);
+        return Task.Run(() => Load(path, options, chatTemplate), cancellationToken);
     }
 
     /// <inheritdoc />
     public string RenderPrompt(QwenChatRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return ChatMlPrompt.Render(request.Messages);
+        return _template?.Render(request) ?? ChatMlPrompt.Render(request.Messages);
     }
 
     /// <inheritdoc />
@@ -153,13 +169,14 @@ public sealed class MultimodalEngine : IQwenEngine
         }
 
         _promptCache?.Dispose();
+        _template?.Dispose();
         _decoder.Dispose();
         _vision?.Dispose();
         _audio?.Dispose();
         _gate.Dispose();
     }
 
-    private static MultimodalEngine Load(string path, QwenModelOptions options)
+    private static MultimodalEngine Load(string path, QwenModelOptions options, IChatTemplate? template)
     {
         long started = Stopwatch.GetTimestamp();
         ModelFolder folder = ModelFolder.Inspect(path);
@@ -173,15 +190,17 @@ public sealed class MultimodalEngine : IQwenEngine
         var opened = new List<IDisposable>();
         try
         {
-            DirectSession embed = OpenGraph(folder.Path, "embed_tokens", options, out ExecutionProvider provider);
-            opened.Add(embed);
-            DirectSession decoderSession = OpenGraph(folder.Path, "decoder_model_merged", options, out _);
+            // Multimodal exports split embed_tokens from the decoder; text-only exports have one decoder on token ids.
+            bool split = Directory.EnumerateFiles(Path.Combine(folder.Path, "onnx"), "embed_tokens*.onnx").Any();
+            DirectSession? embed = split ? OpenGraph(folder.Path, "embed_tokens", options, out _) : null;
+            opened.Add(embed!);
+            DirectSession decoderSession = OpenGraph(folder.Path, split ? "decoder_model_merged" : "model", options, out ExecutionProvider provider);
             opened.Add(decoderSession);
             var decoder = new DecoderGraph(embed, decoderSession, folder.Path);
             QwenVisionEncoder? vision = folder.HasVisionEncoder ? QwenVisionEncoder.Open(folder.Path, options) : null;
             opened.Add(vision!);
             QwenAudioEncoder? audio = folder.HasAudioEncoder ? QwenAudioEncoder.Open(folder.Path, options) : null;
-            return new MultimodalEngine(folder, config, tokenizer, decoder, vision, audio, provider, options) { LoadTime = Stopwatch.GetElapsedTime(started) };
+            return new MultimodalEngine(folder, config, tokenizer, decoder, vision, audio, provider, options, template) { LoadTime = Stopwatch.GetElapsedTime(started) };
         }
         catch
         {
@@ -203,9 +222,9 @@ public sealed class MultimodalEngine : IQwenEngine
 
     private void RejectUnsupported(QwenChatRequest request)
     {
-        if (request.Tools.Count > 0 || request.Messages.Any(m => m.ToolCalls.Count > 0))
+        if (_template is null && (request.Tools.Count > 0 || request.Messages.Any(m => m.ToolCalls.Count > 0)))
         {
-            throw new NotSupportedException($"Model '{Folder.Name}': tool calling needs a GenAI-layout text model (Qwen2.5, Qwen3), whose chat template renders the tools; this engine's ChatML prompts have no tool section.");
+            throw new NotSupportedException($"Model '{Folder.Name}': tool calling needs a text model whose own chat template renders the tools (GenAI exports, or onnx-community text exports); this engine's ChatML prompts have no tool section.");
         }
 
         if (_vision is null && request.Images.Any())

@@ -32,6 +32,24 @@ internal static class OnnxCommunityConfigs
         },
         Indented);
 
+    public static string Text(TinyQwenConfig c) => JsonSerializer.Serialize(
+        new Dictionary<string, object>
+        {
+            ["model_type"] = "qwen2",
+            ["architectures"] = new[] { "Qwen2ForCausalLM" },
+            ["hidden_size"] = c.HiddenSize,
+            ["intermediate_size"] = c.IntermediateSize,
+            ["num_attention_heads"] = c.NumAttentionHeads,
+            ["num_key_value_heads"] = c.NumKeyValueHeads,
+            ["num_hidden_layers"] = c.NumLayers,
+            ["vocab_size"] = c.VocabSize,
+            ["max_position_embeddings"] = c.ContextLength,
+            ["rope_theta"] = c.RopeTheta,
+            ["bos_token_id"] = 151643,
+            ["eos_token_id"] = 151645,
+        },
+        Indented);
+
     public static string Qwen2VlPreprocessor() => JsonSerializer.Serialize(
         new Dictionary<string, object>
         {

@@ -42,6 +42,25 @@ public static class TinyModelFactory
     }
 
     /// <summary>
+    /// Writes a text model in the onnx-community (transformers.js) layout: <c>config.json</c>,
+    /// <c>generation_config.json</c>, tokenizer files with the chat template, and <c>onnx/model.onnx</c> — the same
+    /// decoder on <c>input_ids</c> as <see cref="WriteTextModel"/> writes, so both layouts give the same tokens.
+    /// </summary>
+    /// <param name="folder">The destination; created if missing, files overwritten.</param>
+    /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
+    public static void WriteOnnxCommunityTextModel(string folder, TinyQwenConfig? config = null)
+    {
+        config ??= new TinyQwenConfig();
+        config.Validate();
+        string onnx = Path.Combine(folder, "onnx");
+        Directory.CreateDirectory(onnx);
+        QwenTokenizerAssets.WriteTo(folder);
+        Save(DecoderGraph.BuildTextDecoder(config), Path.Combine(onnx, "model.onnx"));
+        File.WriteAllText(Path.Combine(folder, "generation_config.json"), OnnxCommunityConfigs.Generation());
+        File.WriteAllText(Path.Combine(folder, "config.json"), OnnxCommunityConfigs.Text(config));
+    }
+
+    /// <summary>
     /// Writes a Qwen2-VL-style model in the onnx-community layout: <c>config.json</c>, <c>preprocessor_config.json</c>,
     /// <c>generation_config.json</c>, tokenizer files and <c>onnx/embed_tokens.onnx</c>, <c>onnx/vision_encoder.onnx</c>
     /// (inputs <c>pixel_values</c>, <c>grid_thw</c>), <c>onnx/decoder_model_merged.onnx</c> (<c>inputs_embeds</c>,
@@ -121,6 +140,12 @@ public static class TinyModelFactory
     /// <param name="cacheFolder">Where models are cached; <see langword="null"/> for <see cref="DefaultCacheFolder"/>.</param>
     public static string GetOrCreateAudioLanguageModel(TinyQwenConfig? config = null, string? cacheFolder = null) =>
         GetOrCreate("audio", "config.json", WriteAudioLanguageModel, config, cacheFolder);
+
+    /// <summary>Returns the folder of a cached onnx-community text model, building it first if needed. Safe across processes.</summary>
+    /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
+    /// <param name="cacheFolder">Where models are cached; <see langword="null"/> for <see cref="DefaultCacheFolder"/>.</param>
+    public static string GetOrCreateOnnxCommunityTextModel(TinyQwenConfig? config = null, string? cacheFolder = null) =>
+        GetOrCreate("text-oc", "config.json", WriteOnnxCommunityTextModel, config, cacheFolder);
 
     /// <summary>Returns the folder of a cached text model, building it first if needed. Safe across processes.</summary>
     /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>

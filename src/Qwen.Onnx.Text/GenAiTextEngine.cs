@@ -17,7 +17,7 @@ namespace Qwen.Onnx.Text;
 public sealed class GenAiTextEngine : IQwenEngine
 {
     private readonly Model _model;
-    private readonly ChatTemplateRenderer _template;
+    private readonly QwenChatTemplate _template;
     private readonly RequestGate _gate;
     private readonly GenAiConfigFile _config;
     private readonly ILogger _logger;
@@ -30,7 +30,7 @@ public sealed class GenAiTextEngine : IQwenEngine
         Tokenizer = tokenizer;
         Provider = provider;
         LoadTime = loadTime;
-        _template = new ChatTemplateRenderer(model);
+        _template = new QwenChatTemplate(model);
         _gate = new RequestGate(options.MaxConcurrentRequests);
         _logger = options.LoggerFactory?.CreateLogger<GenAiTextEngine>() ?? NullLogger<GenAiTextEngine>.Instance;
     }

@@ -32,7 +32,8 @@ public sealed class QwenModel : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Loads a model folder: a GenAI export (<c>genai_config.json</c>) runs on the text engine; an onnx-community-style
-    /// export (<c>config.json</c> and <c>onnx/</c>: Qwen-VL, Qwen2-Audio) runs on the multimodal engine.
+    /// export (<c>config.json</c> and <c>onnx/</c>: Qwen-VL, Qwen2-Audio, or a text-only Qwen2.5/Qwen3 export with its
+    /// own chat template) runs on the multimodal engine.
     /// </summary>
     /// <param name="path">The model folder.</param>
     /// <param name="options">Device, fallback, logging and concurrency; <see langword="null"/> for CPU defaults.</param>
@@ -45,9 +46,25 @@ public sealed class QwenModel : IDisposable, IAsyncDisposable
         IQwenEngine engine = folder.Layout switch
         {
             ModelLayout.GenAi => await GenAiTextEngine.LoadAsync(folder.Path, options, cancellationToken).ConfigureAwait(false),
-            _ => await MultimodalEngine.LoadAsync(folder.Path, options, cancellationToken).ConfigureAwait(false),
+            _ when folder.HasVisionEncoder || folder.HasAudioEncoder => await MultimodalEngine.LoadAsync(folder.Path, options, cancellationToken).ConfigureAwait(false),
+            _ => await LoadTextOnlyAsync(folder, options, cancellationToken).ConfigureAwait(false),
         };
         return new QwenModel(engine);
+    }
+
+    /// <summary>A text-only onnx-community export keeps the model's own chat template (Qwen2.5's system prompt, Qwen3's thinking, tools).</summary>
+    private static async Task<MultimodalEngine> LoadTextOnlyAsync(ModelFolder folder, QwenModelOptions? options, CancellationToken cancellationToken)
+    {
+        QwenChatTemplate template = QwenChatTemplate.FromFolder(folder.Path);
+        try
+        {
+            return await MultimodalEngine.LoadAsync(folder.Path, options, template, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            template.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The execution providers the installed ONNX Runtime packages offer on this machine (CPU always).</summary>

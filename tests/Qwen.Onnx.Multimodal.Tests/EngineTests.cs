@@ -201,7 +201,7 @@ public class EngineTests
     {
         var request = new QwenChatRequest([QwenChatMessage.User("Weather?")]) { Tools = [new QwenTool("get_weather")] };
         var e = Assert.ThrowsAsync<NotSupportedException>(() => _vl.GenerateAsync(request));
-        Assert.That(e!.Message, Does.Contain("tool calling needs a GenAI-layout text model"));
+        Assert.That(e!.Message, Does.Contain("tool calling needs a text model whose own chat template renders the tools"));
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using Qwen.Onnx.Audio;
 using Qwen.Onnx.Audio.Features;
 using Qwen.Onnx.Multimodal.Positions;
+using Qwen.Onnx.Prompts;
 using Qwen.Onnx.Tokenization;
 using Qwen.Onnx.Vision.Preprocessing;
 
@@ -17,9 +18,9 @@ internal sealed record AssembledPrompt(string Text, int[] Ids, long[] Positions,
 
 /// <summary>
 /// Turns a request into the decoder's prompt: preprocesses images, videos and audio in prompt order, renders the
-/// ChatML text, expands each placeholder to one pad per feature row, and computes the position ids.
+/// prompt (ChatML, or the model's own template for text-only exports), expands each placeholder to one pad per feature row, and computes the position ids.
 /// </summary>
-internal sealed class PromptAssembler(string modelName, MultimodalModelConfig config, QwenTokenizer tokenizer, QwenImageProcessor? imageProcessor, QwenAudioProcessor? audioProcessor, bool threeRowPositions)
+internal sealed class PromptAssembler(string modelName, MultimodalModelConfig config, QwenTokenizer tokenizer, QwenImageProcessor? imageProcessor, QwenAudioProcessor? audioProcessor, bool threeRowPositions, IChatTemplate? template)
 {
     /// <summary>Preprocesses the media, renders and tokenises the prompt, expands the pads and computes positions.</summary>
     public async Task<AssembledPrompt> AssembleAsync(QwenChatRequest request, CancellationToken cancellationToken)
@@ -47,7 +48,7 @@ internal sealed class PromptAssembler(string modelName, MultimodalModelConfig co
                 }
             }
 
-            string text = ChatMlPrompt.Render(request.Messages, [.. audios.Select(a => a.Segments)]);
+            string text = template?.Render(request) ?? ChatMlPrompt.Render(request.Messages, [.. audios.Select(a => a.Segments)]);
             int[] ids = Expand(tokenizer.Encode(text), vision, audios);
             if (ids.Length >= config.ContextLength)
             {
