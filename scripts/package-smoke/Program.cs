@@ -62,6 +62,20 @@ if (reply.Usage?.OutputTokenCount != 3)
     return 1;
 }
 
+// A transformers.js-style text export: one decoder on input_ids, prompts by the model's own template.
+string textExport = Path.Combine(Path.GetTempPath(), "qwen-onnx-package-smoke-text-oc");
+TinyModelFactory.WriteOnnxCommunityTextModel(textExport);
+await using (QwenModel exported = await QwenModel.LoadAsync(textExport))
+{
+    QwenChatResponse same = await exported.GenerateAsync(QwenChatRequest.FromPrompt("Hello from a fresh app!", options: new GenerationOptions { MaxNewTokens = 6 }));
+    QwenChatResponse genAi = await model.GenerateAsync(QwenChatRequest.FromPrompt("Hello from a fresh app!", options: new GenerationOptions { MaxNewTokens = 6 }));
+    if (!same.TokenIds.SequenceEqual(genAi.TokenIds))
+    {
+        Console.Error.WriteLine("package smoke test failed: the onnx-community text export answered differently from the GenAI layout of the same weights");
+        return 1;
+    }
+}
+
 // Function tools through the README's pipeline: the tool reaches the text model's template (the tiny model's
 // random weights do not call it, so only the plumbing is checked here).
 using IChatClient tools = new Qwen.Onnx.Extensions.AI.QwenChatClient(model).AsBuilder().UseFunctionInvocation().Build();
@@ -73,7 +87,7 @@ if (!model.RenderPrompt(new QwenChatRequest([QwenChatMessage.User("x")]) { Tools
     return 1;
 }
 
-Console.WriteLine($"package smoke test passed: {tokens} tokens on {model.Provider}, {completion.Timings.TokensPerSecond:F0} tokens/s; image of {image.TokenCount} tokens and 1 s of audio encoded; image question answered and a function tool offered through IChatClient");
+Console.WriteLine($"package smoke test passed: {tokens} tokens on {model.Provider}, {completion.Timings.TokensPerSecond:F0} tokens/s; image of {image.TokenCount} tokens and 1 s of audio encoded; image question answered and a function tool offered through IChatClient; onnx-community text export equals GenAI");
 return 0;
 
 static byte[] Png()
