@@ -134,6 +134,7 @@ public class CliContractTests
     }
 
     [TestCase("text", "genai_config.json")]
+    [TestCase("text-onnx", "onnx/model.onnx")]
     [TestCase("vl", "onnx/vision_encoder.onnx")]
     [TestCase("audio", "onnx/audio_encoder.onnx")]
     [TestCase("omni", "onnx/audio_encoder.onnx")]

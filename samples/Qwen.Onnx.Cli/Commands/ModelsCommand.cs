@@ -8,8 +8,8 @@ internal static class ModelsCommand
 {
     public static Command Create()
     {
-        var kind = new Option<string>("--kind") { Description = "text (GenAI layout), vl (onnx-community Qwen2-VL), audio (Qwen2-Audio layout of models/README.md) or omni (both encoders).", DefaultValueFactory = _ => "text" };
-        kind.AcceptOnlyFromAmong("text", "vl", "audio", "omni");
+        var kind = new Option<string>("--kind") { Description = "text (GenAI layout), text-onnx (onnx-community text export), vl (onnx-community Qwen2-VL), audio (Qwen2-Audio layout of models/README.md) or omni (both encoders).", DefaultValueFactory = _ => "text" };
+        kind.AcceptOnlyFromAmong("text", "text-onnx", "vl", "audio", "omni");
         var output = new Option<DirectoryInfo>("--out") { Description = "The folder to write.", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed of the random weights.", DefaultValueFactory = _ => new TinyQwenConfig().Seed };
         var makeTiny = new Command("make-tiny", "Write a tiny random-weight Qwen model for tests.") { kind, output, seed };
@@ -22,6 +22,7 @@ internal static class ModelsCommand
                 "vl" => TinyModelFactory.WriteVisionLanguageModel,
                 "audio" => TinyModelFactory.WriteAudioLanguageModel,
                 "omni" => TinyModelFactory.WriteOmniModel,
+                "text-onnx" => TinyModelFactory.WriteOnnxCommunityTextModel,
                 _ => TinyModelFactory.WriteTextModel,
             };
             write(folder.FullName, config);
