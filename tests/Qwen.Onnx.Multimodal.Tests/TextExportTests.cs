@@ -75,6 +75,29 @@ public class TextExportTests
     }
 
     [Test]
+    public async Task ATemplateInChatTemplateJinjaIsUsed()
+    {
+        string folder = Directory.CreateTempSubdirectory("qwen-text-oc-").FullName;
+        try
+        {
+            TinyModelFactory.WriteOnnxCommunityTextModel(folder);
+            string config = Path.Combine(folder, "tokenizer_config.json");
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!.AsObject();
+            File.WriteAllText(Path.Combine(folder, "chat_template.jinja"), (string)json["chat_template"]!);
+            json.Remove("chat_template");
+            File.WriteAllText(config, json.ToJsonString());
+
+            await using QwenModel model = await QwenModel.LoadAsync(folder);
+            var request = new QwenChatRequest([QwenChatMessage.System("Be brief."), QwenChatMessage.User("Hello!")]);
+            Assert.That(model.RenderPrompt(request), Is.EqualTo(_genAi.RenderPrompt(request)));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Test]
     public void AnExportWithoutAChatTemplateIsAnInvalidModel()
     {
         string folder = Directory.CreateTempSubdirectory("qwen-text-oc-").FullName;
