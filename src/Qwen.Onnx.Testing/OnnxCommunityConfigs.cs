@@ -7,48 +7,20 @@ internal static class OnnxCommunityConfigs
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static string VisionLanguage(TinyQwenConfig c) => JsonSerializer.Serialize(
-        new Dictionary<string, object>
-        {
-            ["model_type"] = "qwen2_vl",
-            ["architectures"] = new[] { "Qwen2VLForConditionalGeneration" },
-            ["hidden_size"] = c.HiddenSize,
-            ["intermediate_size"] = c.IntermediateSize,
-            ["num_attention_heads"] = c.NumAttentionHeads,
-            ["num_key_value_heads"] = c.NumKeyValueHeads,
-            ["num_hidden_layers"] = c.NumLayers,
-            ["vocab_size"] = c.VocabSize,
-            ["max_position_embeddings"] = c.ContextLength,
-            ["rope_theta"] = c.RopeTheta,
-            ["rope_scaling"] = new { type = "mrope", mrope_section = c.MropeSections },
-            ["bos_token_id"] = 151643,
-            ["eos_token_id"] = 151645,
-            ["vision_start_token_id"] = 151652,
-            ["vision_end_token_id"] = 151653,
-            ["vision_token_id"] = 151654,
-            ["image_token_id"] = 151655,
-            ["video_token_id"] = 151656,
-            ["vision_config"] = new { patch_size = 14, spatial_merge_size = 2, temporal_patch_size = 2, hidden_size = c.HiddenSize },
-        },
-        Indented);
+    public static string VisionLanguage(TinyQwenConfig c)
+    {
+        Dictionary<string, object> json = TextFields(c, "qwen2_vl", "Qwen2VLForConditionalGeneration");
+        json["rope_scaling"] = new { type = "mrope", mrope_section = c.MropeSections };
+        json["vision_start_token_id"] = 151652;
+        json["vision_end_token_id"] = 151653;
+        json["vision_token_id"] = 151654;
+        json["image_token_id"] = 151655;
+        json["video_token_id"] = 151656;
+        json["vision_config"] = new { patch_size = 14, spatial_merge_size = 2, temporal_patch_size = 2, hidden_size = c.HiddenSize };
+        return JsonSerializer.Serialize(json, Indented);
+    }
 
-    public static string Text(TinyQwenConfig c) => JsonSerializer.Serialize(
-        new Dictionary<string, object>
-        {
-            ["model_type"] = "qwen2",
-            ["architectures"] = new[] { "Qwen2ForCausalLM" },
-            ["hidden_size"] = c.HiddenSize,
-            ["intermediate_size"] = c.IntermediateSize,
-            ["num_attention_heads"] = c.NumAttentionHeads,
-            ["num_key_value_heads"] = c.NumKeyValueHeads,
-            ["num_hidden_layers"] = c.NumLayers,
-            ["vocab_size"] = c.VocabSize,
-            ["max_position_embeddings"] = c.ContextLength,
-            ["rope_theta"] = c.RopeTheta,
-            ["bos_token_id"] = 151643,
-            ["eos_token_id"] = 151645,
-        },
-        Indented);
+    public static string Text(TinyQwenConfig c) => JsonSerializer.Serialize(TextFields(c, "qwen2", "Qwen2ForCausalLM"), Indented);
 
     public static string Qwen2VlPreprocessor() => JsonSerializer.Serialize(
         new Dictionary<string, object>
@@ -110,6 +82,23 @@ internal static class OnnxCommunityConfigs
             ["return_attention_mask"] = true,
         },
         Indented);
+
+    /// <summary>The language model's keys, shared by the text and vision-language configs.</summary>
+    private static Dictionary<string, object> TextFields(TinyQwenConfig c, string modelType, string architecture) => new()
+    {
+        ["model_type"] = modelType,
+        ["architectures"] = new[] { architecture },
+        ["hidden_size"] = c.HiddenSize,
+        ["intermediate_size"] = c.IntermediateSize,
+        ["num_attention_heads"] = c.NumAttentionHeads,
+        ["num_key_value_heads"] = c.NumKeyValueHeads,
+        ["num_hidden_layers"] = c.NumLayers,
+        ["vocab_size"] = c.VocabSize,
+        ["max_position_embeddings"] = c.ContextLength,
+        ["rope_theta"] = c.RopeTheta,
+        ["bos_token_id"] = 151643,
+        ["eos_token_id"] = 151645,
+    };
 
     public static string Omni(TinyQwenConfig c)
     {

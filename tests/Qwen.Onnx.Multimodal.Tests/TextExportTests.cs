@@ -77,16 +77,9 @@ public class TextExportTests
     [Test]
     public async Task ATemplateInChatTemplateJinjaIsUsed()
     {
-        string folder = Directory.CreateTempSubdirectory("qwen-text-oc-").FullName;
+        string folder = ExportWithTemplate((config, dir) => File.WriteAllText(Path.Combine(dir, "chat_template.jinja"), (string)config["chat_template"]!));
         try
         {
-            TinyModelFactory.WriteOnnxCommunityTextModel(folder);
-            string config = Path.Combine(folder, "tokenizer_config.json");
-            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!.AsObject();
-            File.WriteAllText(Path.Combine(folder, "chat_template.jinja"), (string)json["chat_template"]!);
-            json.Remove("chat_template");
-            File.WriteAllText(config, json.ToJsonString());
-
             await using QwenModel model = await QwenModel.LoadAsync(folder);
             var request = new QwenChatRequest([QwenChatMessage.System("Be brief."), QwenChatMessage.User("Hello!")]);
             Assert.That(model.RenderPrompt(request), Is.EqualTo(_genAi.RenderPrompt(request)));
@@ -100,15 +93,9 @@ public class TextExportTests
     [Test]
     public void AnExportWithoutAChatTemplateIsAnInvalidModel()
     {
-        string folder = Directory.CreateTempSubdirectory("qwen-text-oc-").FullName;
+        string folder = ExportWithTemplate((_, _) => { });
         try
         {
-            TinyModelFactory.WriteOnnxCommunityTextModel(folder);
-            string config = Path.Combine(folder, "tokenizer_config.json");
-            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!.AsObject();
-            json.Remove("chat_template");
-            File.WriteAllText(config, json.ToJsonString());
-
             var e = Assert.ThrowsAsync<InvalidModelException>(() => QwenModel.LoadAsync(folder));
             Assert.That(e!.Message, Does.Contain("no chat template"));
         }
@@ -116,6 +103,19 @@ public class TextExportTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>A private export whose tokenizer_config.json loses its chat template after <paramref name="moveTemplate"/> saw it.</summary>
+    private static string ExportWithTemplate(Action<System.Text.Json.Nodes.JsonObject, string> moveTemplate)
+    {
+        string folder = Directory.CreateTempSubdirectory("qwen-text-oc-").FullName;
+        TinyModelFactory.WriteOnnxCommunityTextModel(folder);
+        string path = Path.Combine(folder, "tokenizer_config.json");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        moveTemplate(config, folder);
+        config.Remove("chat_template");
+        File.WriteAllText(path, config.ToJsonString());
+        return folder;
     }
 
     [Test]
