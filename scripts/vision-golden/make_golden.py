@@ -179,6 +179,34 @@ def jpeg_fixtures():
     return fixtures
 
 
+def fuzz_seeds():
+    """Tiny files of every supported format and variant: the corpus that tests/.../ImageFuzzer mutates."""
+    seeds = OUT / "fuzz-seeds"
+    seeds.mkdir(exist_ok=True)
+    rgb = textured(16, 12, "RGB", 9)
+    rgba = textured(16, 12, "RGBA", 10)
+    rgb.save(seeds / "rgb.png")
+    rgba.save(seeds / "rgba-interlaced.png", interlace=1)
+    rgb.convert("P", palette=Image.ADAPTIVE, colors=8).save(seeds / "palette.png", transparency=2)
+    Image.fromarray((np.asarray(rgb.convert("L"), dtype=np.uint16) * 257)).save(seeds / "gray16.png")
+    rgb.save(seeds / "baseline-420.jpg", quality=80)
+    rgb.save(seeds / "progressive-444.jpg", quality=80, subsampling=0, progressive=True)
+    rgb.convert("L").save(seeds / "gray.jpg", quality=80)
+    rgb.convert("CMYK").save(seeds / "cmyk.jpg", quality=80)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    rgb.save(seeds / "exif-6.jpg", quality=80, exif=exif.tobytes())
+    (seeds / "restart.jpg").write_bytes(subprocess.run(["jpegtran", "-restart", "1B"], input=(seeds / "baseline-420.jpg").read_bytes(),
+                                                       capture_output=True, check=True).stdout)
+    rgb.save(seeds / "lossy.webp", quality=80)
+    rgba.save(seeds / "lossless-alpha.webp", lossless=True)
+    frames = [rgb, rgb.transpose(Image.FLIP_LEFT_RIGHT)]
+    frames[0].save(seeds / "animated.gif", save_all=True, append_images=frames[1:], duration=50, loop=0)
+    rgb.save(seeds / "rgb.bmp")
+    rgb.save(seeds / "lzw.tiff", compression="tiff_lzw")
+    rgba.save(seeds / "rgba.tiff")
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     manifest = {"resize": [], "pipeline": []}
@@ -211,6 +239,7 @@ def main():
 
     manifest["decode"] = decode_fixtures()
     manifest["jpeg"] = jpeg_fixtures()
+    fuzz_seeds()
     (OUT / "vision-golden.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print("wrote", OUT)
 

@@ -148,6 +148,18 @@ public class DecodingTests
     }
 
     [Test]
+    public void AHugeJpegHeaderIsRejectedBeforeDecoding()
+    {
+        byte[] jpeg = File.ReadAllBytes(TestData.Path("jpeg-baseline-420-97x71.jpg"));
+        int frame = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xC0]);
+        BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(frame + 5), 60000);
+        BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(frame + 7), 60000);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        AssertRejected(ImagePart.FromBytes(jpeg), "60000×60000");
+        Assert.That(GC.GetTotalAllocatedBytes(precise: true) - before, Is.LessThan(16 << 20), "no pixel buffer may be allocated");
+    }
+
+    [Test]
     public void ThePixelLimitIsConfigurable()
     {
         var strict = new ImageLoadOptions { MaxInputPixels = 1000 };

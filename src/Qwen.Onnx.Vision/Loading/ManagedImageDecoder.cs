@@ -22,7 +22,7 @@ internal static class ManagedImageDecoder
 
     public static async Task<RgbImage> DecodeAsync(ReadOnlyMemory<byte> encoded, ImageLoadOptions options, CancellationToken cancellationToken)
     {
-        using Stream stream = AsStream(encoded);
+        MemoryStream stream = AsStream(encoded);
         (IImageInfo info, IImageFormat format) = Identify(stream);
         if (format is JpegFormat && !JpegEndMarker.IsPresent(stream))
         {
@@ -32,17 +32,18 @@ internal static class ManagedImageDecoder
 
         ImageLimits.EnsureDeclaredSizeAllowed(info.Width, info.Height, options);
         stream.Position = 0;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // ImageSharp looks at its token only now and then (a corrupt 1 KB TIFF or WebP can keep it busy for seconds),
+        // so the caller stops waiting at the deadline and the abandoned decode ends at its next check.
+        var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.DecodeTimeout);
+        Task<RgbImage> decoding = Task.Run(() => LoadAsync(stream, timeout.Token), CancellationToken.None);
+        _ = decoding.ContinueWith(_ => timeout.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         try
         {
-            using Image<Rgb24> decoded = await Image.LoadAsync<Rgb24>(Decoders, stream, timeout.Token).ConfigureAwait(false);
-            decoded.Mutate(x => x.AutoOrient());
-            var pixels = new byte[decoded.Width * decoded.Height * 3];
-            decoded.CopyPixelDataTo(MemoryMarshal.Cast<byte, Rgb24>(pixels.AsSpan()));
-            return new RgbImage(pixels, decoded.Width, decoded.Height);
+            return await decoding.WaitAsync(options.DecodeTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             throw ImageLimits.TimedOut(options);
         }
@@ -50,6 +51,15 @@ internal static class ManagedImageDecoder
         {
             throw new InvalidImageException($"The image could not be decoded; it is truncated or corrupt ({e.Message}).", e);
         }
+    }
+
+    private static async Task<RgbImage> LoadAsync(MemoryStream stream, CancellationToken cancellationToken)
+    {
+        using Image<Rgb24> decoded = await Image.LoadAsync<Rgb24>(Decoders, stream, cancellationToken).ConfigureAwait(false);
+        decoded.Mutate(x => x.AutoOrient());
+        var pixels = new byte[decoded.Width * decoded.Height * 3];
+        decoded.CopyPixelDataTo(MemoryMarshal.Cast<byte, Rgb24>(pixels.AsSpan()));
+        return new RgbImage(pixels, decoded.Width, decoded.Height);
     }
 
     private static MemoryStream AsStream(ReadOnlyMemory<byte> encoded) =>
