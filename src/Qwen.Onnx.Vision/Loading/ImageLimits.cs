@@ -13,5 +13,5 @@ internal static class ImageLimits
     }
 
     public static InvalidImageException TimedOut(ImageLoadOptions options) =>
-        new($"Decoding the image took longer than {options.DecodeTimeout.TotalSeconds:F0} s and was abandoned.");
+        new($"Decoding the image took longer than {options.DecodeTimeout.TotalSeconds:0.###} s and was abandoned.");
 }
