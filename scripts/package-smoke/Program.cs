@@ -40,6 +40,14 @@ if (features.Length != image.TokenCount * encoder.HiddenSize)
     return 1;
 }
 
+// JPEG goes through SkiaSharp's libjpeg-turbo, whose native library must arrive with the package.
+Qwen.Onnx.Vision.Preprocessing.RgbImage jpeg = await Qwen.Onnx.Vision.Loading.ImageDecoding.DecodeAsync(ImagePart.FromBytes(Jpeg()));
+if (!Qwen.Onnx.Vision.Loading.ImageDecoding.JpegIsBitExact || (jpeg.Width, jpeg.Height) != (64, 48))
+{
+    Console.Error.WriteLine($"package smoke test failed: JPEG decoded {jpeg.Width}×{jpeg.Height}, by libjpeg-turbo: {Qwen.Onnx.Vision.Loading.ImageDecoding.JpegIsBitExact}");
+    return 1;
+}
+
 string audioModel = Path.Combine(Path.GetTempPath(), "qwen-onnx-package-smoke-audio");
 TinyModelFactory.WriteAudioLanguageModel(audioModel);
 ProcessedAudio audio = await QwenAudioProcessor.FromModelFolder(audioModel).ProcessAsync(AudioPart.FromSamples(new float[44100], 44100));
@@ -87,8 +95,16 @@ if (!model.RenderPrompt(new QwenChatRequest([QwenChatMessage.User("x")]) { Tools
     return 1;
 }
 
-Console.WriteLine($"package smoke test passed: {tokens} tokens on {model.Provider}, {completion.Timings.TokensPerSecond:F0} tokens/s; image of {image.TokenCount} tokens and 1 s of audio encoded; image question answered and a function tool offered through IChatClient; onnx-community text export equals GenAI");
+Console.WriteLine($"package smoke test passed: {tokens} tokens on {model.Provider}, {completion.Timings.TokensPerSecond:F0} tokens/s; image of {image.TokenCount} tokens, a JPEG through libjpeg-turbo and 1 s of audio encoded; image question answered and a function tool offered through IChatClient; onnx-community text export equals GenAI");
 return 0;
+
+static byte[] Jpeg()
+{
+    using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(64, 48);
+    using var stream = new MemoryStream();
+    SixLabors.ImageSharp.ImageExtensions.SaveAsJpeg(image, stream);
+    return stream.ToArray();
+}
 
 static byte[] Png()
 {

@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """Writes the reference data of the vision tests with Pillow and NumPy (Debian: python3-pil python3-numpy).
 
+JPEG cases that Pillow cannot write come from Debian's cjpeg/jpegtran (libjpeg-turbo-progs) and ycck.c beside this
+file (built with cc against libjpeg62-turbo-dev); the embedded ICC profile is icc-profiles-free's Adobe RGB one.
+
 It re-implements Hugging Face's slow Qwen2VLImageProcessor path step by step (convert("RGB"), smart_resize,
 Image.resize(BICUBIC), rescale in float64 then float32, normalise in float32, reshape/transpose patchify), so the C#
 processor is compared against Pillow's own resampler and NumPy's own arithmetic. Run from anywhere; it writes into
 tests/Qwen.Onnx.Vision.Tests/TestData. Inputs are generated from a fixed seed, so the output is reproducible.
 """
+import hashlib
 import json
 import math
 import pathlib
+import subprocess
+import tempfile
 
 import numpy as np
 from PIL import Image
@@ -113,6 +119,94 @@ def decode_fixtures():
     return fixtures
 
 
+def jpeg_fixtures():
+    """Every kind of JPEG libjpeg-turbo decodes for Pillow; expected = exif_transpose + convert("RGB") and its pixel_values.
+
+    pixel_values are stored as the SHA-256 of their float32 bytes (plus the RGB as .npy for diagnostics), which keeps
+    the data small while the test still demands bit equality.
+    """
+    from PIL import ImageFilter
+    tools = pathlib.Path(tempfile.mkdtemp())
+    ycck = tools / "ycck"
+    subprocess.run(["cc", "-O2", "-o", str(ycck), str(pathlib.Path(__file__).with_name("ycck.c")), "-ljpeg"], check=True)
+    photo = textured(97, 71, "RGB", 7).filter(ImageFilter.GaussianBlur(1.2))
+    small = textured(45, 29, "RGB", 8).filter(ImageFilter.GaussianBlur(0.8))
+    photo.save(tools / "photo.ppm")
+    photo.convert("L").save(tools / "photo.pgm")
+    fixtures = []
+
+    def record(name, kind):
+        with Image.open(OUT / name) as reopened:
+            rgb = ImageOps.exif_transpose(reopened).convert("RGB")
+            expected = name + ".rgb.npy"
+            np.save(OUT / expected, np.asarray(rgb, dtype=np.uint8))
+            values, grid = pixel_values(rgb, 3136, 12845056)
+            fixtures.append({"image": name, "kind": kind, "mode": reopened.mode, "expected": expected, "grid_thw": grid,
+                             "pixel_values_sha256": hashlib.sha256(values.tobytes()).hexdigest()})
+
+    def pillow(name, kind, image, **save):
+        image.save(OUT / name, **save)
+        record(name, kind)
+
+    def tool(name, kind, *command, stdin=None):
+        (OUT / name).write_bytes(subprocess.run(list(command), input=stdin, capture_output=True, check=True).stdout)
+        record(name, kind)
+
+    from PIL import ImageOps
+    for sampling, label in [(0, "444"), (1, "422"), (2, "420")]:
+        pillow(f"jpeg-baseline-{label}-97x71.jpg", f"baseline {label}", photo, quality=90, subsampling=sampling)
+    ppm, pgm = str(tools / "photo.ppm"), str(tools / "photo.pgm")
+    tool("jpeg-baseline-440-97x71.jpg", "baseline 440 (cjpeg)", "cjpeg", "-quality", "90", "-sample", "1x2,1x1,1x1", ppm)
+    tool("jpeg-baseline-411-97x71.jpg", "baseline 411 (cjpeg)", "cjpeg", "-quality", "90", "-sample", "4x1,1x1,1x1", ppm)
+    pillow("jpeg-progressive-420-97x71.jpg", "progressive 420 (Pillow)", photo, quality=90, subsampling=2, progressive=True)
+    tool("jpeg-progressive-444-97x71.jpg", "progressive 444 (cjpeg)", "cjpeg", "-quality", "90", "-sample", "1x1", "-progressive", ppm)
+    tool("jpeg-restart-rows-97x71.jpg", "restart every MCU row (cjpeg)", "cjpeg", "-quality", "90", "-restart", "1", ppm)
+    baseline = (OUT / "jpeg-baseline-420-97x71.jpg").read_bytes()
+    tool("jpeg-restart-3-blocks-97x71.jpg", "restart every 3 MCUs (jpegtran)", "jpegtran", "-restart", "3B", stdin=baseline)
+    tool("jpeg-progressive-restart-97x71.jpg", "progressive with restarts (jpegtran)", "jpegtran", "-progressive", "-restart", "2B", stdin=baseline)
+    tool("jpeg-arithmetic-97x71.jpg", "arithmetic coding (cjpeg)", "cjpeg", "-quality", "90", "-arithmetic", ppm)
+    pillow("jpeg-gray-97x71.jpg", "grayscale (Pillow)", photo.convert("L"), quality=90)
+    tool("jpeg-gray-progressive-97x71.jpg", "grayscale progressive (cjpeg)", "cjpeg", "-quality", "90", "-progressive", pgm)
+    pillow("jpeg-cmyk-97x71.jpg", "Adobe CMYK (Pillow)", photo.convert("CMYK"), quality=90)
+    cmyk = photo.convert("CMYK").tobytes("raw", "CMYK;I")
+    tool("jpeg-ycck-97x71.jpg", "Adobe YCCK (ycck.c)", str(ycck), "97", "71", "90", stdin=cmyk)
+    icc = pathlib.Path("/usr/share/color/icc/compatibleWithAdobeRGB1998.icc").read_bytes()
+    pillow("jpeg-icc-adobergb-97x71.jpg", "ICC profile ignored (Pillow)", photo, quality=90, icc_profile=icc)
+    for orientation in range(1, 9):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        pillow(f"jpeg-exif-{orientation}-45x29.jpg", f"EXIF orientation {orientation}", small, quality=90, subsampling=2, exif=exif.tobytes())
+    return fixtures
+
+
+def fuzz_seeds():
+    """Tiny files of every supported format and variant: the corpus that tests/.../ImageFuzzer mutates."""
+    seeds = OUT / "fuzz-seeds"
+    seeds.mkdir(exist_ok=True)
+    rgb = textured(16, 12, "RGB", 9)
+    rgba = textured(16, 12, "RGBA", 10)
+    rgb.save(seeds / "rgb.png")
+    rgba.save(seeds / "rgba-interlaced.png", interlace=1)
+    rgb.convert("P", palette=Image.ADAPTIVE, colors=8).save(seeds / "palette.png", transparency=2)
+    Image.fromarray((np.asarray(rgb.convert("L"), dtype=np.uint16) * 257)).save(seeds / "gray16.png")
+    rgb.save(seeds / "baseline-420.jpg", quality=80)
+    rgb.save(seeds / "progressive-444.jpg", quality=80, subsampling=0, progressive=True)
+    rgb.convert("L").save(seeds / "gray.jpg", quality=80)
+    rgb.convert("CMYK").save(seeds / "cmyk.jpg", quality=80)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    rgb.save(seeds / "exif-6.jpg", quality=80, exif=exif.tobytes())
+    (seeds / "restart.jpg").write_bytes(subprocess.run(["jpegtran", "-restart", "1B"], input=(seeds / "baseline-420.jpg").read_bytes(),
+                                                       capture_output=True, check=True).stdout)
+    rgb.save(seeds / "lossy.webp", quality=80)
+    rgba.save(seeds / "lossless-alpha.webp", lossless=True)
+    frames = [rgb, rgb.transpose(Image.FLIP_LEFT_RIGHT)]
+    frames[0].save(seeds / "animated.gif", save_all=True, append_images=frames[1:], duration=50, loop=0)
+    rgb.save(seeds / "rgb.bmp")
+    rgb.save(seeds / "lzw.tiff", compression="tiff_lzw")
+    rgba.save(seeds / "rgba.tiff")
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     manifest = {"resize": [], "pipeline": []}
@@ -144,6 +238,8 @@ def main():
                          "grid_thw": grid, "expected": "video-3-frames.pixel_values.npy"}
 
     manifest["decode"] = decode_fixtures()
+    manifest["jpeg"] = jpeg_fixtures()
+    fuzz_seeds()
     (OUT / "vision-golden.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print("wrote", OUT)
 

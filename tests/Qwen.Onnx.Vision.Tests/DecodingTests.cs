@@ -16,9 +16,7 @@ public class DecodingTests
         TestData.Manifest["decode"]!.AsArray().Select(c => new TestCaseData(c!).SetArgDisplayNames((string)c!["image"]!));
 
     /// <summary>
-    /// Lossless formats decode to exactly Pillow's convert("RGB"). JPEG decoders differ: by their IDCT rounding
-    /// (a few levels), and on 4:2:0 files by chroma upsampling (libjpeg's triangle filter against ImageSharp's),
-    /// which moves colour edges by tens of levels while the average stays within about a level. Pillow saturates
+    /// Every format decodes to exactly Pillow's convert("RGB"), JPEG through libjpeg-turbo included. Pillow saturates
     /// 16-bit grayscale in convert("RGB"), so there ImageSharp's scaled 8-bit value is the sane one.
     /// </summary>
     [TestCaseSource(nameof(Fixtures))]
@@ -26,22 +24,30 @@ public class DecodingTests
     {
         string name = (string)fixture["image"]!;
         RgbImage decoded = TestData.Decode(name);
-        byte[] expected = name.StartsWith("gray16", StringComparison.Ordinal)
-            ? TestData.ExpectedRgb("gray-40x24.png.rgb.npy")
-            : TestData.ExpectedRgb((string)fixture["expected"]!);
-        (int maxTolerance, double meanTolerance) = name switch
-        {
-            _ when name.Contains("-420-", StringComparison.Ordinal) => (25, 2.0),
-            _ when name.EndsWith(".jpg", StringComparison.Ordinal) => (3, 0.5),
-            _ when name.StartsWith("gray16", StringComparison.Ordinal) => (1, 0.5),
-            _ => (0, 0.0),
-        };
-        int largest = TestData.MaxAbsDifference(decoded.Pixels, expected);
-        double mean = decoded.Pixels.Zip(expected, (a, b) => Math.Abs(a - b)).Average();
-        TestContext.Out.WriteLine($"{name}: difference from Pillow largest {largest}, mean {mean:F3} levels");
+        bool gray16 = name.StartsWith("gray16", StringComparison.Ordinal);
+        byte[] expected = TestData.ExpectedRgb(gray16 ? "gray-40x24.png.rgb.npy" : (string)fixture["expected"]!);
+        Assert.That(TestData.MaxAbsDifference(decoded.Span, expected), Is.LessThanOrEqualTo(gray16 ? 1 : 0), "largest difference in 8-bit levels");
+    }
+
+    /// <summary>
+    /// Where SkiaSharp's native library is missing, ImageSharp decodes JPEG: its IDCT rounding differs by a few
+    /// levels, and on 4:2:0 files its chroma upsampling (against libjpeg's triangle filter) moves colour edges by
+    /// tens of levels while the average stays within about a level. These are the deviations the README states.
+    /// </summary>
+    [TestCase("rgb-40x24.jpg", 3, 0.5)]
+    [TestCase("cmyk-40x24.jpg", 3, 0.5)]
+    [TestCase("exif-rotated-40x24.jpg", 3, 0.5)]
+    [TestCase("smooth-420-160x120.jpg", 25, 2.0)]
+    public async Task TheManagedJpegFallbackIsCloseToPillow(string name, int maxTolerance, double meanTolerance)
+    {
+        RgbImage decoded = await ManagedImageDecoder.DecodeAsync(File.ReadAllBytes(TestData.Path(name)), new ImageLoadOptions(), CancellationToken.None);
+        byte[] expected = TestData.ExpectedRgb(name + ".rgb.npy");
+        int largest = TestData.MaxAbsDifference(decoded.Span, expected);
+        double mean = decoded.Span.ToArray().Zip(expected, (a, b) => Math.Abs(a - b)).Average();
+        TestContext.Out.WriteLine($"{name}: ImageSharp differs from Pillow by at most {largest}, mean {mean:F3} levels");
         Assert.Multiple(() =>
         {
-            Assert.That(largest, Is.LessThanOrEqualTo(maxTolerance));
+            Assert.That(largest, Is.InRange(1, maxTolerance), "ImageSharp is not libjpeg-turbo: some difference is expected");
             Assert.That(mean, Is.LessThanOrEqualTo(meanTolerance));
         });
     }
@@ -138,6 +144,18 @@ public class DecodingTests
     {
         long before = GC.GetTotalAllocatedBytes(precise: true);
         AssertRejected(ImagePart.FromBytes(PngHeaderClaiming(100_000, 100_000)), "100000×100000");
+        Assert.That(GC.GetTotalAllocatedBytes(precise: true) - before, Is.LessThan(16 << 20), "no pixel buffer may be allocated");
+    }
+
+    [Test]
+    public void AHugeJpegHeaderIsRejectedBeforeDecoding()
+    {
+        byte[] jpeg = File.ReadAllBytes(TestData.Path("jpeg-baseline-420-97x71.jpg"));
+        int frame = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xC0]);
+        BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(frame + 5), 60000);
+        BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(frame + 7), 60000);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        AssertRejected(ImagePart.FromBytes(jpeg), "60000×60000");
         Assert.That(GC.GetTotalAllocatedBytes(precise: true) - before, Is.LessThan(16 << 20), "no pixel buffer may be allocated");
     }
 

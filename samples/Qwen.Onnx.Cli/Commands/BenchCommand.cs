@@ -52,7 +52,7 @@ internal static class BenchCommand
                 : await AudioPreprocessBench.RunAsync(result.GetValue(model)!, result.GetValue(audio)!, count, ct);
             Console.WriteLine(result.GetValue(CliOptions.Json)
                 ? JsonSerializer.Serialize(report, CliJson.Options)
-                : string.Join(Environment.NewLine, report.Stages.Select(s => $"{s.Key,-20} {s.Value.Ms,9:F3} ms {s.Value.AllocatedBytes,12:N0} B")) + $"{Environment.NewLine}({report.Summary})");
+                : string.Join(Environment.NewLine, report.Stages.Select(s => $"{s.Key,-20} {s.Value.Ms,9:F3} ms {s.Value.AllocatedBytes,12:N0} B  (fastest {s.Value.MinMs:F3} ms)")) + $"{Environment.NewLine}({report.Summary})");
             return 0;
         });
         return command;
