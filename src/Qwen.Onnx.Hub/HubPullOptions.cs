@@ -15,7 +15,7 @@ public sealed record HubPullOptions
     /// <summary>The cache folder; default <c>HF_HUB_CACHE</c>, else <c>HF_HOME/hub</c>, else <c>~/.cache/huggingface/hub</c>.</summary>
     public string? CacheDirectory { get; init; }
 
-    /// <summary>The access token for gated or private repositories; default <c>HF_TOKEN</c>, else the token file huggingface-cli login wrote.</summary>
+    /// <summary>The access token for gated or private repositories; default <c>HF_TOKEN</c>, else the token file huggingface-cli login wrote; an empty string sends none.</summary>
     public string? Token { get; init; }
 
     /// <summary>The Hub or mirror; default <c>HF_ENDPOINT</c>, else https://huggingface.co.</summary>

@@ -9,7 +9,8 @@ internal sealed record HubSettings(Uri Endpoint, string? Token, string CacheDire
     {
         options ??= new HubPullOptions();
         Uri endpoint = options.Endpoint ?? (Env("HF_ENDPOINT") is string e ? new Uri(e.TrimEnd('/')) : DefaultEndpoint);
-        return new HubSettings(endpoint, options.Token ?? Env("HF_TOKEN") ?? StoredToken(), ResolveCacheDirectory(options.CacheDirectory), options.Offline ?? IsTrue(Env("HF_HUB_OFFLINE")), options);
+        string? token = options.Token ?? Env("HF_TOKEN") ?? StoredToken();
+        return new HubSettings(endpoint, string.IsNullOrWhiteSpace(token) ? null : token.Trim(), ResolveCacheDirectory(options.CacheDirectory), options.Offline ?? IsTrue(Env("HF_HUB_OFFLINE")), options);
     }
 
     /// <summary>The cache folder: the given one, else HF_HUB_CACHE, else HF_HOME/hub, else XDG_CACHE_HOME or ~/.cache, then huggingface/hub.</summary>

@@ -78,7 +78,8 @@ internal static class FileServing
         if (cut is not null)
         {
             await response.Body.FlushAsync(context.RequestAborted);
-            context.Abort(); // the connection drops after the cut byte
+            await Task.Delay(300, context.RequestAborted); // let the bytes before the cut reach the client
+            context.Abort(); // then the connection drops
         }
     }
 
