@@ -5,9 +5,10 @@ namespace Qwen.Onnx.Hub;
 /// <param name="Revision">The revision asked for.</param>
 /// <param name="Commit">The commit the revision resolved to.</param>
 /// <param name="Path">The model folder to load: the snapshot, or its subfolder holding a GenAI export.</param>
+/// <param name="SnapshotFolder">The snapshot's root (<c>snapshots/{commit}</c>), where <see cref="Files"/>' paths start.</param>
 /// <param name="Files">The model's files, with their repository paths.</param>
 /// <param name="DownloadedBytes">Bytes fetched from the network by this call (0 when all came from the cache).</param>
-public sealed record HubSnapshot(string RepoId, string Revision, string Commit, string Path, IReadOnlyList<HubSnapshotFile> Files, long DownloadedBytes);
+public sealed record HubSnapshot(string RepoId, string Revision, string Commit, string Path, string SnapshotFolder, IReadOnlyList<HubSnapshotFile> Files, long DownloadedBytes);
 
 /// <summary>One file of a snapshot.</summary>
 /// <param name="Path">Its path in the repository (with '/').</param>

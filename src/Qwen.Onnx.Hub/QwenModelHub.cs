@@ -133,7 +133,7 @@ public static class QwenModelHub
     {
         string root = layout.Snapshot(commit);
         string path = model.ModelFolder.Length == 0 ? root : Path.Combine(root, model.ModelFolder.Replace('/', Path.DirectorySeparatorChar));
-        return new HubSnapshot(reference.RepoId, reference.Revision, commit, path, files, downloaded);
+        return new HubSnapshot(reference.RepoId, reference.Revision, commit, path, root, files, downloaded);
     }
 
     private static void EnsureDiskSpace(string repoId, HubCacheLayout layout, RepoFile[] missing)
