@@ -71,6 +71,11 @@ internal static class FileServing
             if (chunk == SlowChunk)
             {
                 await response.Body.FlushAsync(context.RequestAborted);
+                if (position >= file.Size / 2)
+                {
+                    faults.SlowPathHalfSent.TrySetResult();
+                }
+
                 await Task.Delay(20, context.RequestAborted);
             }
         }

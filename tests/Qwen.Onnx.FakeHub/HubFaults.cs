@@ -19,6 +19,9 @@ public sealed class HubFaults
     /// <summary>Serve this file slowly (64 KB every 20 ms), so a client can be stopped in the middle.</summary>
     public string? SlowPath { get; set; }
 
+    /// <summary>Completes once half of <see cref="SlowPath"/> has been sent.</summary>
+    public TaskCompletionSource SlowPathHalfSent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Seconds sent in Retry-After with a 429.</summary>
     public int RetryAfterSeconds { get; set; } = 1;
 

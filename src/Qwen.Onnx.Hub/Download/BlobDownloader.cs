@@ -15,7 +15,7 @@ namespace Qwen.Onnx.Hub.Download;
 /// </summary>
 internal sealed class BlobDownloader
 {
-    private const int BufferSize = 1 << 20;
+    private const int BufferSize = 4 << 20;
     private readonly HubApiClient _api;
     private readonly HubCacheLayout _layout;
     private readonly HubSettings _settings;
@@ -120,12 +120,14 @@ internal sealed class BlobDownloader
         }
     }
 
-    /// <summary>Streams the body to the file with two 1 MB buffers: the write of one chunk overlaps reading and hashing the next.</summary>
+    /// <summary>
+    /// Streams the body to the file in 4 MB chunks, each hashed and then written while it is in memory (no second
+    /// read). Measured against overlapping the write with the next read: no faster here, so the simpler loop stays.
+    /// </summary>
     private async Task<long> CopyAsync(HttpResponseMessage response, FileStream output, FileDigest digest, RepoFile file, StrongBox<long> counted, CancellationToken cancellationToken)
     {
-        byte[] current = ArrayPool<byte>.Shared.Rent(BufferSize), next = ArrayPool<byte>.Shared.Rent(BufferSize);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         long position = output.Length;
-        Task pendingWrite = Task.CompletedTask;
         try
         {
             Stream body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -134,47 +136,69 @@ internal sealed class BlobDownloader
                 using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 while (position <= file.Size)
                 {
-                    int read = await ReadAsync(body, current, stall, file, cancellationToken).ConfigureAwait(false);
-                    await pendingWrite.ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        break;
-                    }
-
-                    digest.Append(current.AsSpan(0, read));
-                    pendingWrite = output.WriteAsync(current.AsMemory(0, read), cancellationToken).AsTask();
+                    (int read, Exception? failure) = await FillAsync(body, buffer, stall, file, cancellationToken).ConfigureAwait(false);
+                    digest.Append(buffer.AsSpan(0, read));
+                    output.Write(buffer, 0, read);
                     position += read;
                     Count(file, counted, position);
-                    (current, next) = (next, current);
+                    if (failure is not null)
+                    {
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                    }
+
+                    if (read < BufferSize)
+                    {
+                        break; // the body ended
+                    }
                 }
             }
 
-            await pendingWrite.ConfigureAwait(false);
             return position;
         }
         finally
         {
-            await pendingWrite.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            ArrayPool<byte>.Shared.Return(current);
-            ArrayPool<byte>.Shared.Return(next);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    /// <summary>One read of the body; a drop or a stall longer than the stall timeout becomes a retryable failure.</summary>
-    private async ValueTask<int> ReadAsync(Stream body, byte[] buffer, CancellationTokenSource stall, RepoFile file, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fills the buffer from the body (sockets hand over 16-64 KB at a time; whole chunks keep writes and hash calls
+    /// few). A failure comes back beside the bytes that did arrive, so they are written before it is thrown and a
+    /// retry, or the next pull after Ctrl+C, resumes after them: a drop or a stall longer than the stall timeout as a
+    /// retryable failure, cancellation as it is.
+    /// </summary>
+    private async ValueTask<(int Filled, Exception? Failure)> FillAsync(Stream body, byte[] buffer, CancellationTokenSource stall, RepoFile file, CancellationToken cancellationToken)
     {
-        stall.CancelAfter(_settings.Options.StallTimeout);
+        int filled = 0;
         try
         {
-            return await body.ReadAsync(buffer, stall.Token).ConfigureAwait(false);
+            while (filled < BufferSize)
+            {
+                stall.CancelAfter(_settings.Options.StallTimeout);
+                int read = await body.ReadAsync(buffer.AsMemory(filled, BufferSize - filled), stall.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                filled += read;
+            }
+
+            return (filled, null);
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            throw new TransientHubException($"'{file.Path}' received nothing for {_settings.Options.StallTimeout.TotalSeconds:0} s", inner: e);
+            return (filled, e);
         }
-        catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e)
         {
-            throw new TransientHubException($"the connection dropped during '{file.Path}': {e.Message}", inner: e);
+            return (filled, new TransientHubException($"'{file.Path}' received nothing for {_settings.Options.StallTimeout.TotalSeconds:0} s", inner: e));
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            return (filled, cancellationToken.IsCancellationRequested
+                ? new OperationCanceledException(cancellationToken)
+                : new TransientHubException($"the connection dropped during '{file.Path}': {e.Message}", inner: e));
         }
     }
 
