@@ -4,37 +4,15 @@ using System.Text;
 namespace Qwen.Onnx.FakeHub;
 
 /// <summary>One file of a fake repository, with the ids the real Hub gives it (git blob id; sha256 for LFS files).</summary>
-public sealed class FakeFile
+/// <param name="Path">Its path in the repository.</param>
+/// <param name="Size">Its size.</param>
+/// <param name="Content">The bytes, for files held in memory.</param>
+/// <param name="DiskPath">The file on disk, for large files (sent with sendfile).</param>
+/// <param name="IsLfs">Whether the Hub stores it in LFS (graphs, their data, files of 10 MB or more), so downloads redirect to the CDN.</param>
+/// <param name="Sha256">The content's sha256.</param>
+/// <param name="GitOid">The git blob id: of the content for regular files, of the LFS pointer for LFS files.</param>
+public sealed record FakeFile(string Path, long Size, byte[]? Content, string? DiskPath, bool IsLfs, string Sha256, string GitOid)
 {
-    private FakeFile(string path, long size, byte[]? content, string? diskPath, bool isLfs, string sha256, string gitOid)
-    {
-        Path = path;
-        Size = size;
-        Content = content;
-        DiskPath = diskPath;
-        IsLfs = isLfs;
-        Sha256 = sha256;
-        GitOid = gitOid;
-    }
-
-    public string Path { get; }
-
-    public long Size { get; }
-
-    /// <summary>The bytes, for files held in memory.</summary>
-    public byte[]? Content { get; }
-
-    /// <summary>The file on disk, for large files (sent with sendfile).</summary>
-    public string? DiskPath { get; }
-
-    /// <summary>Whether the Hub stores it in LFS (graphs, their data, files of 10 MB or more), so downloads redirect to the CDN.</summary>
-    public bool IsLfs { get; }
-
-    public string Sha256 { get; }
-
-    /// <summary>The git blob id: of the content for regular files, of the LFS pointer for LFS files.</summary>
-    public string GitOid { get; }
-
     public static FakeFile FromBytes(string path, byte[] content) => Create(path, content.LongLength, content, null, SHA256.HashData(content), GitSha1(content));
 
     public static FakeFile FromDisk(string path, string diskPath)
