@@ -8,7 +8,7 @@ internal static class CliOptions
 {
     public static readonly Option<bool> Verbose = new("--verbose") { Description = "Print stack traces with errors.", Recursive = true };
 
-    public static Option<string> Model() => new("--model", "-m") { Description = "The model folder.", Required = true };
+    public static Option<string> Model() => new("--model", "-m") { Description = "The model folder, or a Hub repo id (org/name[@revision]): cached, else pulled.", Required = true };
 
     public static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object instead of text." };
 

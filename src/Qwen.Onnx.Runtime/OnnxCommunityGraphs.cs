@@ -1,29 +1,10 @@
+using Qwen.Onnx.Models;
+
 namespace Qwen.Onnx.Runtime;
 
-/// <summary>Finds <c>onnx/{name}{suffix}.onnx</c> in an onnx-community model folder.</summary>
+/// <summary>Finds <c>onnx/{name}{suffix}.onnx</c> in an onnx-community model folder (the choice itself is <see cref="OnnxGraphFiles"/>).</summary>
 public static class OnnxCommunityGraphs
 {
-    private static readonly OnnxGraphVariant[] AutoOrder =
-    [
-        OnnxGraphVariant.Fp32, OnnxGraphVariant.Q8, OnnxGraphVariant.Q4, OnnxGraphVariant.Int8,
-        OnnxGraphVariant.Uint8, OnnxGraphVariant.Q4F16, OnnxGraphVariant.Fp16, OnnxGraphVariant.Bnb4,
-    ];
-
-    /// <summary>The file-name suffix of a variant.</summary>
-    /// <param name="variant">A concrete variant (not <see cref="OnnxGraphVariant.Auto"/>).</param>
-    public static string Suffix(OnnxGraphVariant variant) => variant switch
-    {
-        OnnxGraphVariant.Fp32 => "",
-        OnnxGraphVariant.Fp16 => "_fp16",
-        OnnxGraphVariant.Q8 => "_quantized",
-        OnnxGraphVariant.Q4 => "_q4",
-        OnnxGraphVariant.Q4F16 => "_q4f16",
-        OnnxGraphVariant.Int8 => "_int8",
-        OnnxGraphVariant.Uint8 => "_uint8",
-        OnnxGraphVariant.Bnb4 => "_bnb4",
-        _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "Auto has no suffix; resolve it with Find."),
-    };
-
     /// <summary>The path of a graph, or <see langword="null"/> when the folder has no such graph in any variant.</summary>
     /// <param name="modelFolder">The model folder (with its <c>onnx/</c> subfolder).</param>
     /// <param name="name">The graph's name: embed_tokens, vision_encoder, audio_encoder, decoder_model_merged.</param>
@@ -31,22 +12,14 @@ public static class OnnxCommunityGraphs
     /// <exception cref="InvalidModelException">A specific variant was asked for and is missing.</exception>
     public static string? Find(string modelFolder, string name, OnnxGraphVariant variant = OnnxGraphVariant.Auto)
     {
-        string onnx = Path.Combine(modelFolder, "onnx");
-        string PathOf(OnnxGraphVariant v) => Path.Combine(onnx, name + Suffix(v) + ".onnx");
-        if (variant != OnnxGraphVariant.Auto)
+        OnnxGraphChoice choice = OnnxGraphFiles.Choose(name, variant, relative => File.Exists(Path.Combine(modelFolder, relative)));
+        if (choice.RelativePath is string found)
         {
-            string wanted = PathOf(variant);
-            if (File.Exists(wanted))
-            {
-                return wanted;
-            }
-
-            string[] present = [.. AutoOrder.Where(v => File.Exists(PathOf(v))).Select(v => Path.GetFileName(PathOf(v)))];
-            return present.Length == 0
-                ? null
-                : throw new InvalidModelException(modelFolder, $"onnx/{Path.GetFileName(wanted)} ({variant}) is missing; the folder has {string.Join(", ", present)}. Choose one of those variants.");
+            return Path.Combine(modelFolder, found);
         }
 
-        return AutoOrder.Select(PathOf).FirstOrDefault(File.Exists);
+        return choice.Present.Count == 0
+            ? null
+            : throw new InvalidModelException(modelFolder, $"onnx/{name}{OnnxGraphFiles.Suffix(variant)}.onnx ({variant}) is missing; the folder has {string.Join(", ", choice.Present.Select(v => Path.GetFileName(OnnxGraphFiles.RelativePath(name, v))))}. Choose one of those variants.");
     }
 }

@@ -1,3 +1,4 @@
+using Qwen.Onnx.Hub;
 using Qwen.Onnx.Models;
 using Qwen.Onnx.Multimodal;
 using Qwen.Onnx.Runtime;
@@ -7,7 +8,7 @@ using Qwen.Onnx.Tokenization;
 namespace Qwen.Onnx;
 
 /// <summary>
-/// A loaded Qwen model: the front door of Qwen.Onnx. <see cref="LoadAsync"/> looks at the folder and picks the
+/// A loaded Qwen model: the front door of Qwen.Onnx. <see cref="LoadAsync(string, QwenModelOptions?, CancellationToken)"/> looks at the folder and picks the
 /// engine; every request type (text today, images and audio with the vision and audio packages) goes through
 /// <see cref="GenerateAsync(QwenChatRequest, CancellationToken)"/> or <see cref="GenerateStreamingAsync"/>.
 /// Safe for concurrent requests. Dispose it to free the native memory.
@@ -40,8 +41,27 @@ public sealed class QwenModel : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">Abandons the load.</param>
     /// <exception cref="InvalidModelException">The folder is missing, incomplete, malformed or of an unsupported layout.</exception>
     /// <exception cref="ExecutionProviderUnavailableException">The requested GPU provider cannot be used and fallback is off.</exception>
-    public static async Task<QwenModel> LoadAsync(string path, QwenModelOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<QwenModel> LoadAsync(string path, QwenModelOptions? options = null, CancellationToken cancellationToken = default) =>
+        LoadAsync(path, options, null, null, cancellationToken);
+
+    /// <summary>
+    /// Loads a model folder, or a Hugging Face Hub repository given as <c>org/name</c> or <c>org/name@revision</c>:
+    /// from the huggingface_hub cache when it holds the model (no network call), else downloaded first (see
+    /// <see cref="QwenModelHub.ResolveAsync"/>) unless offline. An existing folder always wins over a repository id.
+    /// </summary>
+    /// <param name="pathOrRepoId">The model folder, or <c>org/name[@revision]</c>.</param>
+    /// <param name="options">Device, fallback, graph variant (also the variant downloaded), logging and concurrency.</param>
+    /// <param name="hubOptions">Cache, token, endpoint, offline mode; <see langword="null"/> for the environment's (HF_HUB_CACHE, HF_TOKEN, ...).</param>
+    /// <param name="progress">Receives download progress when the model is not cached.</param>
+    /// <param name="cancellationToken">Abandons the download (resumable) or the load.</param>
+    /// <exception cref="InvalidModelException">The folder is missing, incomplete, malformed or of an unsupported layout.</exception>
+    /// <exception cref="HubException">The repository could not be found, downloaded or served from the cache offline.</exception>
+    /// <exception cref="ExecutionProviderUnavailableException">The requested GPU provider cannot be used and fallback is off.</exception>
+    public static async Task<QwenModel> LoadAsync(string pathOrRepoId, QwenModelOptions? options, HubPullOptions? hubOptions, IProgress<HubDownloadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        string path = Directory.Exists(pathOrRepoId) || !HubRepoReference.TryParse(pathOrRepoId, out _)
+            ? pathOrRepoId
+            : (await QwenModelHub.ResolveAsync(pathOrRepoId, hubOptions ?? new HubPullOptions { Variant = options?.GraphVariant ?? OnnxGraphVariant.Auto }, progress, cancellationToken).ConfigureAwait(false)).Path;
         ModelFolder folder = ModelFolder.Inspect(path);
         IQwenEngine engine = folder.Layout switch
         {

@@ -21,7 +21,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure load, time to first token, decode speed and allocations.") { model, prompt, maxNewTokens, runs, images, videos, audios, threads, spinning, CliOptions.Json };
         command.SetAction(async (result, ct) =>
         {
-            var settings = new BenchSettings(result.GetValue(model)!, result.GetValue(prompt)!, result.GetValue(maxNewTokens), Math.Max(1, result.GetValue(runs)), result.GetValue(images) ?? [], result.GetValue(audios) ?? [], result.GetValue(videos) ?? [], result.GetValue(threads), result.GetValue(spinning));
+            var settings = new BenchSettings(await ModelLoading.ResolveFolderAsync(result.GetValue(model)!, ct), result.GetValue(prompt)!, result.GetValue(maxNewTokens), Math.Max(1, result.GetValue(runs)), result.GetValue(images) ?? [], result.GetValue(audios) ?? [], result.GetValue(videos) ?? [], result.GetValue(threads), result.GetValue(spinning));
             BenchReport report = await GenerationBench.RunAsync(settings, ct);
             Console.WriteLine(result.GetValue(CliOptions.Json) ? JsonSerializer.Serialize(report, CliJson.Options) : report.ToText());
             return 0;
@@ -47,9 +47,10 @@ internal static class BenchCommand
         command.SetAction(async (result, ct) =>
         {
             int count = Math.Max(1, result.GetValue(runs));
+            string folder = await ModelLoading.ResolveFolderAsync(result.GetValue(model)!, ct);
             PreprocessReport report = result.GetValue(image) is string imagePath
-                ? await ImagePreprocessBench.RunAsync(result.GetValue(model)!, imagePath, count, ct)
-                : await AudioPreprocessBench.RunAsync(result.GetValue(model)!, result.GetValue(audio)!, count, ct);
+                ? await ImagePreprocessBench.RunAsync(folder, imagePath, count, ct)
+                : await AudioPreprocessBench.RunAsync(folder, result.GetValue(audio)!, count, ct);
             Console.WriteLine(result.GetValue(CliOptions.Json)
                 ? JsonSerializer.Serialize(report, CliJson.Options)
                 : string.Join(Environment.NewLine, report.Stages.Select(s => $"{s.Key,-20} {s.Value.Ms,9:F3} ms {s.Value.AllocatedBytes,12:N0} B  (fastest {s.Value.MinMs:F3} ms)")) + $"{Environment.NewLine}({report.Summary})");

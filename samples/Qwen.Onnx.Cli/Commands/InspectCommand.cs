@@ -20,7 +20,7 @@ internal static class InspectCommand
         var command = new Command("audio", "Extract audio features exactly as the model's feature extractor does.") { model, audio, output };
         command.SetAction(async (result, ct) =>
         {
-            QwenAudioProcessor processor = QwenAudioProcessor.FromModelFolder(result.GetValue(model)!);
+            QwenAudioProcessor processor = QwenAudioProcessor.FromModelFolder(await ModelLoading.ResolveFolderAsync(result.GetValue(model)!, ct));
             ProcessedAudio processed = await processor.ProcessAsync(AudioPart.FromFile(result.GetValue(audio)!), ct);
             DirectoryInfo folder = result.GetValue(output)!;
             folder.Create();
@@ -43,7 +43,7 @@ internal static class InspectCommand
         var command = new Command("image", "Preprocess images exactly as the model's processor does.") { model, images, output, minPixels, maxPixels };
         command.SetAction(async (result, ct) =>
         {
-            var processor = new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(result.GetValue(model)!));
+            var processor = new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(await ModelLoading.ResolveFolderAsync(result.GetValue(model)!, ct)));
             var processed = new List<ProcessedImage>();
             foreach (string file in result.GetValue(images)!)
             {

@@ -17,7 +17,7 @@ internal static class InspectPromptCommand
         conversation.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            using MultimodalEngine engine = await MultimodalEngine.LoadAsync(result.GetValue(model)!, cancellationToken: ct);
+            using MultimodalEngine engine = await MultimodalEngine.LoadAsync(await ModelLoading.ResolveFolderAsync(result.GetValue(model)!, ct), cancellationToken: ct);
             PromptInspection inspection = await engine.InspectPromptAsync(conversation.Request(result), ct);
             DirectoryInfo folder = result.GetValue(output)!;
             folder.Create();

@@ -30,6 +30,6 @@ internal static class ModelsCommand
             Console.WriteLine(folder.FullName);
             return 0;
         });
-        return new Command("models", "Model utilities.") { makeTiny };
+        return new Command("models", "Model utilities.") { makeTiny, CachedModelsCommands.List(), CachedModelsCommands.Remove() };
     }
 }

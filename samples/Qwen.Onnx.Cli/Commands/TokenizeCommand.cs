@@ -20,9 +20,9 @@ internal static class TokenizeCommand
                 r.AddError("Give exactly one of --text or --file.");
             }
         });
-        command.SetAction(result =>
+        command.SetAction(async (result, ct) =>
         {
-            QwenTokenizer tokenizer = QwenTokenizer.FromFolder(result.GetValue(model)!);
+            QwenTokenizer tokenizer = QwenTokenizer.FromFolder(await ModelLoading.ResolveFolderAsync(result.GetValue(model)!, ct));
             string input = result.GetValue(text) ?? File.ReadAllText(result.GetValue(file)!.FullName);
             IReadOnlyList<int> ids = tokenizer.Encode(input);
             Console.WriteLine(result.GetValue(CliOptions.Json) ? JsonSerializer.Serialize(ids) : string.Join(' ', ids));
