@@ -14,6 +14,7 @@ root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 try

@@ -25,6 +25,6 @@ internal static class SingleCompletion
             request.Model,
             [new CompletionChoice(message, CompletionMapping.FinishReason(response.FinishReason))],
             CompletionMapping.Usage(response.Usage));
-        await context.Response.WriteAsJsonAsync(body, ServerJson.Default.ChatCompletion, contentType: "application/json", cancellationToken).ConfigureAwait(false);
+        await context.Response.WriteAsJsonAsync(body, ServerJson.Wire.ChatCompletion, contentType: "application/json", cancellationToken).ConfigureAwait(false);
     }
 }

@@ -14,8 +14,17 @@ internal sealed partial class ModelLoadingService(ModelCatalog catalog, QwenServ
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _loading = Task.WhenAll(catalog.Models.Select(m => Task.Run(() => LoadAsync(m, _stopping.Token), CancellationToken.None)));
+        _loading = Task.Run(LoadAllAsync, CancellationToken.None);
         return Task.CompletedTask;
+    }
+
+    /// <summary>One model after the other: loads compete for the same cores and memory, and progress output stays readable.</summary>
+    private async Task LoadAllAsync()
+    {
+        foreach (ServedModel model in catalog.Models)
+        {
+            await LoadAsync(model, _stopping.Token).ConfigureAwait(false);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -43,13 +52,14 @@ internal sealed partial class ModelLoadingService(ModelCatalog catalog, QwenServ
 #pragma warning restore CA1031
         {
             model.SetFailed(e.Message);
-            LogFailed(e, model.Id, model.Definition.Path);
+            // The SDK's own errors say what is wrong and what to do; a stack trace helps only for anything else.
+            LogFailed(e is QwenOnnxException ? null : e, model.Id, model.Definition.Path, e.Message);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Id} loaded from {Path} in {Milliseconds:F0} ms")]
     private partial void LogLoaded(string id, string path, double milliseconds);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Model {Id} ({Path}) failed to load")]
-    private partial void LogFailed(Exception error, string id, string path);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model {Id} ({Path}) failed to load: {Reason}")]
+    private partial void LogFailed(Exception? error, string id, string path, string reason);
 }

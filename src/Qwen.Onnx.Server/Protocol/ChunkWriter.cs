@@ -88,7 +88,7 @@ internal sealed class ChunkWriter : IAsyncDisposable
         _json.WriteStartArray("choices"u8);
         _json.WriteEndArray();
         _json.WritePropertyName("usage"u8);
-        JsonSerializer.Serialize(_json, usage, ServerJson.Default.UsageBody);
+        JsonSerializer.Serialize(_json, usage, ServerJson.Wire.UsageBody);
         _json.WriteEndObject();
         return Send(cancellationToken);
     }
@@ -104,7 +104,7 @@ internal sealed class ChunkWriter : IAsyncDisposable
     {
         _pipe.Write("data: "u8);
         _json.Reset(_pipe);
-        JsonSerializer.Serialize(_json, ErrorResults.Envelope(error), ServerJson.Default.ErrorEnvelope);
+        JsonSerializer.Serialize(_json, ErrorResults.Envelope(error), ServerJson.Wire.ErrorEnvelope);
         return Send(cancellationToken);
     }
 

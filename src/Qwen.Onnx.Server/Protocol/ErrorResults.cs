@@ -21,6 +21,6 @@ internal static class ErrorResults
             response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        await response.WriteAsJsonAsync(Envelope(error), ServerJson.Default.ErrorEnvelope, contentType: "application/json", context.RequestAborted).ConfigureAwait(false);
+        await response.WriteAsJsonAsync(Envelope(error), ServerJson.Wire.ErrorEnvelope, contentType: "application/json", context.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -114,4 +114,12 @@ internal sealed record FunctionCallBody(
 [JsonSerializable(typeof(ChatCompletion))]
 [JsonSerializable(typeof(UsageBody))]
 [JsonSerializable(typeof(ToolCallBody))]
-internal sealed partial class ServerJson : JsonSerializerContext;
+internal sealed partial class ServerJson : JsonSerializerContext
+{
+    /// <summary>Writes non-ASCII text and quotes as they are, as OpenAI does, instead of \u escapes.</summary>
+    public static ServerJson Wire { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
