@@ -73,6 +73,19 @@ public sealed class CollectedLog : ILoggerProvider
 
     public IReadOnlyCollection<string> Lines => _lines;
 
+    /// <summary>How many generations the server has logged as cancelled by their client.</summary>
+    public int CountCancelled() => _lines.Count(l => l.Contains("cancelled: the client disconnected", StringComparison.Ordinal));
+
+    /// <summary>Waits (at most 20 s) until more than <paramref name="before"/> cancellations were logged.</summary>
+    public async Task WaitForCancelledAsync(int before)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (CountCancelled() <= before && waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(10);
+        }
+    }
+
     public ILogger CreateLogger(string categoryName) => new Sink(this);
 
     public void Dispose()

@@ -175,7 +175,7 @@ async function stream() {
     const response = await fetch("v1/chat/completions", {
       method: "POST",
       headers: { "Content-Type": "application/json", ...authHeaders() },
-      body: JSON.stringify({ model: $("model").value, messages: state.history, stream: true, stream_options: { include_usage: true } }),
+      body: JSON.stringify(request()),
       signal: controller.signal,
     });
     if (!response.ok) {
@@ -237,6 +237,13 @@ async function stream() {
     $("stop").disabled = true;
     $("send").disabled = false;
   }
+}
+
+function request() {
+  const body = { model: $("model").value, messages: state.history, stream: true, stream_options: { include_usage: true } };
+  const maxTokens = parseInt($("max-tokens").value, 10);
+  if (maxTokens > 0) body.max_tokens = maxTokens;
+  return body;
 }
 
 function showStats(bubble, started, first, last, usage, suffix) {
