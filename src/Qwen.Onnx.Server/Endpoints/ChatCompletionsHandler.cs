@@ -102,6 +102,11 @@ internal sealed partial class ChatCompletionsHandler(
         {
             throw new ApiError(400, $"The request body is not valid JSON: {e.Message}", null, "invalid_json");
         }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json validates string contents only when they are read.
+            throw new ApiError(400, "The request body holds a string that is not valid UTF-8 (or an unpaired \\uD800-\\uDFFF escape).", null, "invalid_json");
+        }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw new ApiError(413, $"The request body is larger than this server's limit of {options.MaxRequestBodyBytes} bytes.", null, "request_too_large");
