@@ -70,7 +70,7 @@ internal static class ServerBench
             Median(local.Select(x => x.Decode)), Median(remote.Select(x => x.Decode)), addedDecode * 1000 / Math.Max(1, tokens - 1));
     }
 
-    private static async Task<(double Ttft, double Decode)> InProcessAsync(IChatClient client, string prompt, int maxTokens, CancellationToken ct)
+    private static async Task<(double Ttft, double Decode)> InProcessAsync(QwenChatClient client, string prompt, int maxTokens, CancellationToken ct)
     {
         long start = Stopwatch.GetTimestamp();
         long first = 0;
