@@ -76,38 +76,24 @@ public class ChatPageTests
         });
     }
 
-    [Test]
-    public async Task ItSendsAnAttachedImage()
+    [TestCase("vl", "#image-input", "rgb-97x61.png", "image/png", "image", "img")]
+    [TestCase("audio", "#audio-input", "tone-1k-stereo-44k.mp3", "audio/mpeg", "audio", "audio")]
+    public async Task ItSendsAnAttachedFile(string model, string input, string file, string mediaType, string kind, string element)
     {
-        string png = Servers.TestData("rgb-97x61.png");
-        await _page.SelectOptionAsync("#model", "vl");
+        string path = Servers.TestData(file);
+        await _page.SelectOptionAsync("#model", model);
         await _page.FillAsync("#max-tokens", "5");
-        await _page.SetInputFilesAsync("#image-input", png);
-        await Assertions.Expect(_page.Locator(".attachment")).ToHaveTextAsync("image: rgb-97x61.png×");
+        await _page.SetInputFilesAsync(input, path);
+        await Assertions.Expect(_page.Locator(".attachment")).ToHaveTextAsync($"{kind}: {file}×");
         await _page.FillAsync("#prompt", "What is this?");
         await _page.ClickAsync("#send");
         string answer = await AnswerAsync();
-        string expected = await InProcessAsync("vl", new ChatMessage(ChatRole.User, [new TextContent("What is this?"), new DataContent(await File.ReadAllBytesAsync(png), "image/png")]), 5);
+        string expected = await InProcessAsync(model, new ChatMessage(ChatRole.User, [new TextContent("What is this?"), new DataContent(await File.ReadAllBytesAsync(path), mediaType)]), 5);
         Assert.Multiple(async () =>
         {
             Assert.That(answer, Is.EqualTo(expected));
-            Assert.That(await _page.Locator(".message.user img").CountAsync(), Is.EqualTo(1));
+            Assert.That(await _page.Locator(".message.user " + element).CountAsync(), Is.EqualTo(1));
         });
-    }
-
-    [Test]
-    public async Task ItSendsAnAttachedAudioFile()
-    {
-        string mp3 = Servers.TestData("tone-1k-stereo-44k.mp3");
-        await _page.SelectOptionAsync("#model", "audio");
-        await _page.FillAsync("#max-tokens", "5");
-        await _page.SetInputFilesAsync("#audio-input", mp3);
-        await Assertions.Expect(_page.Locator(".attachment")).ToHaveTextAsync("audio: tone-1k-stereo-44k.mp3×");
-        await _page.FillAsync("#prompt", "What do you hear?");
-        await _page.ClickAsync("#send");
-        string answer = await AnswerAsync();
-        string expected = await InProcessAsync("audio", new ChatMessage(ChatRole.User, [new TextContent("What do you hear?"), new DataContent(await File.ReadAllBytesAsync(mp3), "audio/mpeg")]), 5);
-        Assert.That(answer, Is.EqualTo(expected));
     }
 
     [Test]

@@ -28,7 +28,6 @@ public class ErrorTests
         yield return Case("Not a data URI of an image", RawHttp.ImageChat("vl", "data:text/plain;base64,aGk="), 400, "messages[0].content[1].image_url.url", "invalid_image_format");
         yield return Case("Undecodable image", RawHttp.ImageChat("vl", "data:image/png;base64,AAAAAAAA"), 400, "messages", "invalid_image");
         yield return Case("Oversized image", RawHttp.ImageChat("vl", "data:image/png;base64," + new string('A', 1_500_000)), 400, "messages[0].content[1].image_url.url", "media_too_large");
-        yield return Case("Remote image without permission", RawHttp.ImageChat("vl", "http://127.0.0.1:9/cat.png"), 400, "messages[0].content[1].image_url.url", "remote_media_disabled");
         yield return Case("Image for a text model", RawHttp.ImageChat("text", "data:image/png;base64," + Png1x1), 400, "messages", "unsupported_modality");
         yield return Case("Audio for a vision model", RawHttp.Chat("vl", """[{"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}}]"""), 400, "messages", "unsupported_modality");
         yield return Case("Audio format", RawHttp.Chat("audio", """[{"type":"input_audio","input_audio":{"data":"UklGRg==","format":"flac"}}]"""), 400, "messages[0].content[0].input_audio.format", "invalid_value");
@@ -82,6 +81,19 @@ public class ErrorTests
             Assert.That((await RawHttp.ErrorAsync(wrong)).Message, Does.Contain("Incorrect API key"));
             Assert.That(right.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(modelsWithoutKey.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        });
+    }
+
+    [Test]
+    public async Task ARemoteImageWithoutPermissionIsRefused()
+    {
+        using HttpResponseMessage response = await RawHttp.PostAsync(Servers.Restricted.Http, RawHttp.ImageChat("text", "http://127.0.0.1:9/cat.png"), Servers.ApiKey);
+        (string message, _, string? param, string? code) = await RawHttp.ErrorAsync(response);
+        Assert.Multiple(() =>
+        {
+            Assert.That((int)response.StatusCode, Is.EqualTo(400));
+            Assert.That((param, code), Is.EqualTo(("messages[0].content[1].image_url.url", "remote_media_disabled")));
+            Assert.That(message, Does.Contain("--allow-remote-media"));
         });
     }
 

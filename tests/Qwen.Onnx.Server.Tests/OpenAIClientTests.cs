@@ -129,6 +129,19 @@ public class OpenAIClientTests
     }
 
     [Test]
+    public async Task AFollowUpTurnReportsTheCachedPromptTokens()
+    {
+        // The multimodal engine keeps the last prompt's KV cache; a follow-up turn shares its prefix.
+        var options = new ChatCompletionOptions { MaxOutputTokenCount = 4 };
+        List<OpenAI.Chat.ChatMessage> conversation = [new UserChatMessage("First question, about a long and winding river.")];
+        ChatCompletion first = await Client("vl").CompleteChatAsync(conversation, options);
+        conversation.Add(new AssistantChatMessage(first.Content.Single().Text));
+        conversation.Add(new UserChatMessage("And a second one?"));
+        ChatCompletion second = await Client("vl").CompleteChatAsync(conversation, options);
+        Assert.That(second.Usage.InputTokenDetails.CachedTokenCount, Is.GreaterThan(0).And.LessThan(second.Usage.InputTokenCount));
+    }
+
+    [Test]
     public async Task MicrosoftExtensionsAIOverTheServerGivesTheInProcessTokens()
     {
         IChatClient remote = Client("text").AsIChatClient();

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Qwen.Onnx.Server.Hosting;
@@ -45,7 +43,7 @@ public sealed class RunningServer : IAsyncDisposable
         WebApplication app = builder.Build();
         app.MapQwenOpenAI();
         await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        string address = app.Urls.First();
         var server = new RunningServer(app, new Uri(address + "/"), log);
         if (waitForModels)
         {

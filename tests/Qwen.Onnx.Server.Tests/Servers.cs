@@ -5,7 +5,8 @@ namespace Qwen.Onnx.Server.Tests;
 /// <summary>
 /// The two servers every test class shares (loading models is the slow part): <see cref="Main"/> serves the tiny
 /// text, vision-language and audio models with the default options except a 1 MB media limit (so oversized media are
-/// cheap to send) and a long default answer (so the stop button has something to stop); <see cref="Restricted"/>
+/// cheap to send), a long default answer (so the stop button has something to stop) and remote images allowed with a
+/// 1 s time limit; <see cref="Restricted"/>
 /// serves the text model behind an API key, with one generation slot, no queue and a 1 MB body limit.
 /// </summary>
 [SetUpFixture]
@@ -33,6 +34,8 @@ public sealed class Servers
             o.AddModel("text", TextModel).AddModel("vl", VisionModel).AddModel("audio", AudioModel);
             o.MaxMediaBytes = 1024 * 1024;
             o.DefaultMaxTokens = 1500;
+            o.AllowRemoteMedia = true;
+            o.RemoteMediaTimeout = TimeSpan.FromSeconds(1);
         });
         Restricted = await RunningServer.StartAsync(o =>
         {

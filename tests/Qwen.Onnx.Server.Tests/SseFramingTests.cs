@@ -75,6 +75,24 @@ public partial class SseFramingTests
     }
 
     [Test]
+    public async Task ReasoningStreamsAsReasoningContentBesideContent()
+    {
+        var pipe = new System.IO.Pipelines.Pipe();
+        await using (var writer = new Protocol.ChunkWriter(pipe.Writer, "chatcmpl-2", "m", 9, includeUsage: true))
+        {
+            await writer.WriteDeltaAsync("Let me think \"hard\".", null, default);
+            await writer.WriteDeltaAsync(null, "Paris é", default);
+        }
+
+        await pipe.Writer.CompleteAsync();
+        string text = await new StreamReader(pipe.Reader.AsStream()).ReadToEndAsync();
+        const string Head = "data: {\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":9,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":";
+        Assert.That(text, Is.EqualTo(
+            Head + "{\"reasoning_content\":\"Let me think \\\"hard\\\".\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n" +
+            Head + "{\"content\":\"Paris é\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n"));
+    }
+
+    [Test]
     public void ToolCallsStreamAsDeltasWithTheirIndex()
     {
         var pipe = new System.IO.Pipelines.Pipe();

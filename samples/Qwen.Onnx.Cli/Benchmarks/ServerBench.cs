@@ -4,8 +4,6 @@ using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -45,7 +43,7 @@ internal static class ServerBench
         app.MapQwenOpenAI();
         await app.StartAsync(ct);
         await app.Services.GetRequiredService<ModelCatalog>().WaitUntilReadyAsync(ct);
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        string address = app.Urls.First();
         using var http = new HttpClient { BaseAddress = new Uri(address) };
         using var inProcess = new QwenChatClient(app.Services.GetRequiredService<ModelCatalog>().Find("bench")!.Model!);
         string body = $$"""{"model":"bench","messages":[{"role":"user","content":{{System.Text.Json.JsonSerializer.Serialize(prompt)}}}],"max_tokens":{{maxTokens}},"stream":true}""";

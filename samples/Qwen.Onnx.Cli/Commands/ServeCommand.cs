@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -94,7 +92,7 @@ internal static class ServeCommand
             return 1;
         }
 
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        string address = app.Urls.First();
         Console.WriteLine($"listening on {address}");
         await app.WaitForShutdownAsync(ct);
         return 0;
