@@ -7,6 +7,12 @@ cd "$root"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
+# The chat page tests (Qwen.Onnx.Server.Tests) drive Debian's Chromium; a fresh machine does not have it yet.
+if [ ! -x /usr/bin/chromium ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update && $sudo apt-get install -y chromium
+fi
+
 status=0
 dotnet test Qwen.Onnx.sln -c Release --nologo 2>&1 | tee "$log" || status=$?
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')

@@ -15,6 +15,7 @@ root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(PullCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 try

@@ -27,6 +27,23 @@ internal static class BenchCommand
             return 0;
         });
         command.Subcommands.Add(Preprocess());
+        command.Subcommands.Add(Serve());
+        return command;
+    }
+
+    private static Command Serve()
+    {
+        Option<string> model = CliOptions.Model();
+        var prompt = new Option<string>("--prompt") { Description = "The user's message.", DefaultValueFactory = _ => "Write a short story about a robot learning to paint." };
+        var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Tokens generated per run.", DefaultValueFactory = _ => 64 };
+        var runs = new Option<int>("--runs") { Description = "Measured pairs of runs after two warm-up pairs.", DefaultValueFactory = _ => 20 };
+        var command = new Command("serve", "Measure what the HTTP server adds: time to first token and per-token streaming cost over loopback against in-process.") { model, prompt, maxNewTokens, runs, CliOptions.Json };
+        command.SetAction(async (result, ct) =>
+        {
+            ServerBenchReport report = await ServerBench.RunAsync(result.GetValue(model)!, result.GetValue(prompt)!, result.GetValue(maxNewTokens), Math.Max(1, result.GetValue(runs)), ct);
+            Console.WriteLine(result.GetValue(CliOptions.Json) ? JsonSerializer.Serialize(report, CliJson.Options) : report.ToText());
+            return 0;
+        });
         return command;
     }
 
