@@ -9,8 +9,9 @@ public sealed class QwenServerOptions
     public IReadOnlyList<ServedModelDefinition> Models => _models;
 
     /// <summary>
-    /// Loads one model folder (or whatever the loader understands). The default is <see cref="QwenModel.LoadAsync"/>;
-    /// an application may resolve other names, such as Hub repository ids, before loading.
+    /// Loads one model folder (or whatever the loader understands). The default is
+    /// <see cref="QwenModel.LoadAsync(string, QwenModelOptions?, CancellationToken)"/>, which also takes Hub repository
+    /// ids from the cache; an application may resolve names its own way (the CLI pulls missing repositories with progress).
     /// </summary>
     public Func<string, QwenModelOptions, CancellationToken, Task<QwenModel>> Loader { get; set; } = QwenModel.LoadAsync;
 
