@@ -176,6 +176,9 @@ def jpeg_fixtures():
         exif = Image.Exif()
         exif[0x0112] = orientation
         pillow(f"jpeg-exif-{orientation}-45x29.jpg", f"EXIF orientation {orientation}", small, quality=90, subsampling=2, exif=exif.tobytes())
+    exif = Image.Exif()
+    exif[0x0112] = 8
+    pillow("jpeg-exif-8-gray-45x29.jpg", "EXIF orientation 8, grayscale", small.convert("L"), quality=90, exif=exif.tobytes())
     return fixtures
 
 
