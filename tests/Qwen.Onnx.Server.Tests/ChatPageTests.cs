@@ -97,6 +97,36 @@ public class ChatPageTests
     }
 
     [Test]
+    public async Task ARecordingEncodedAsWavInThePageReachesTheAudioModel()
+    {
+        // What the Record button does after capture: samples -> the page's WAV encoder -> an input_audio part.
+        await _page.SelectOptionAsync("#model", "audio");
+        await _page.FillAsync("#max-tokens", "5");
+        string wavBase64 = await _page.EvaluateAsync<string>("""
+            async () => {
+              const samples = new Float32Array(8000).map((_, i) => 0.5 * Math.sin(2 * Math.PI * 440 * i / 16000));
+              const wav = encodeWav([samples.subarray(0, 4096), samples.subarray(4096)], 16000);
+              await attachAudio(wav, "recording.wav");
+              return base64(await wav.arrayBuffer());
+            }
+            """);
+        await Assertions.Expect(_page.Locator(".attachment")).ToHaveTextAsync("audio: recording.wav×");
+        await _page.FillAsync("#prompt", "What is this?");
+        await _page.ClickAsync("#send");
+        string answer = await AnswerAsync();
+        byte[] wav = Convert.FromBase64String(wavBase64);
+        string expected = await InProcessAsync("audio", new ChatMessage(ChatRole.User, [new TextContent("What is this?"), new DataContent(wav, "audio/wav")]), 5);
+        Assert.Multiple(() =>
+        {
+            Assert.That(wav, Has.Length.EqualTo(44 + (8000 * 2)));
+            Assert.That(System.Text.Encoding.ASCII.GetString(wav, 0, 4) + System.Text.Encoding.ASCII.GetString(wav, 8, 4), Is.EqualTo("RIFFWAVE"));
+            Assert.That(BitConverter.ToInt32(wav, 24), Is.EqualTo(16000), "sample rate");
+            Assert.That(BitConverter.ToInt16(wav, 44 + (4 * 2)), Is.EqualTo((short)(0.5 * Math.Sin(2 * Math.PI * 440 * 4 / 16000) * 0x7fff)), "a 16-bit sample");
+            Assert.That(answer, Is.EqualTo(expected));
+        });
+    }
+
+    [Test]
     public async Task TheStopButtonCancelsTheGenerationOnTheServer()
     {
         int cancelledBefore = Servers.Main.Log.CountCancelled();
