@@ -14,13 +14,14 @@ using Qwen.Onnx.Server.Hosting;
 namespace Qwen.Onnx.Cli.Benchmarks;
 
 /// <summary>The server's added latency: one run's time to first token and decode time over HTTP and in-process.</summary>
-internal sealed record ServerBenchReport(int Runs, int CompletionTokens, double InProcessTtftMs, double HttpTtftMs, double AddedTtftMs, double InProcessDecodeMs, double HttpDecodeMs, double AddedMicrosecondsPerToken)
+internal sealed record ServerBenchReport(int Runs, int CompletionTokens, double InProcessTtftMs, double HttpTtftMs, double AddedTtftMs, double InProcessDecodeMs, double HttpDecodeMs, double AddedMicrosecondsPerToken, double AddedCpuMicrosecondsPerToken)
 {
     public string ToText() => string.Create(CultureInfo.InvariantCulture, $"""
         runs {Runs}, {CompletionTokens} tokens per answer (medians of paired runs)
         in-process : ttft {InProcessTtftMs:F3} ms, decode {InProcessDecodeMs:F3} ms
         over HTTP  : ttft {HttpTtftMs:F3} ms, decode {HttpDecodeMs:F3} ms
         added by the server: {AddedTtftMs:F3} ms to the first token, {AddedMicrosecondsPerToken:F1} µs per token
+        CPU time added per token (server and client together, less sensitive to a busy machine): {AddedCpuMicrosecondsPerToken:F1} µs
         """);
 }
 
@@ -50,14 +51,19 @@ internal static class ServerBench
 
         var local = new List<(double Ttft, double Decode)>();
         var remote = new List<(double Ttft, double Decode)>();
+        var cpu = new List<double>();
         for (int run = -2; run < runs; run++)
         {
+            TimeSpan before = CpuTime();
             (double, double) l = await InProcessAsync(inProcess, prompt, maxTokens, ct);
+            TimeSpan between = CpuTime();
             (double, double) r = await OverHttpAsync(http, body, ct);
+            TimeSpan after = CpuTime();
             if (run >= 0)
             {
                 local.Add(l);
                 remote.Add(r);
+                cpu.Add(((after - between) - (between - before)).TotalMilliseconds);
             }
         }
 
@@ -65,7 +71,13 @@ internal static class ServerBench
         double addedTtft = Median(local.Zip(remote, (a, b) => b.Ttft - a.Ttft));
         double addedDecode = Median(local.Zip(remote, (a, b) => b.Decode - a.Decode));
         return new ServerBenchReport(runs, tokens, Median(local.Select(x => x.Ttft)), Median(remote.Select(x => x.Ttft)), addedTtft,
-            Median(local.Select(x => x.Decode)), Median(remote.Select(x => x.Decode)), addedDecode * 1000 / Math.Max(1, tokens - 1));
+            Median(local.Select(x => x.Decode)), Median(remote.Select(x => x.Decode)), addedDecode * 1000 / Math.Max(1, tokens - 1), Median(cpu) * 1000 / tokens);
+    }
+
+    private static TimeSpan CpuTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 
     private static async Task<(double Ttft, double Decode)> InProcessAsync(QwenChatClient client, string prompt, int maxTokens, CancellationToken ct)
