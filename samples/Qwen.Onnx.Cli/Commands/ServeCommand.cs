@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Qwen.Onnx.Hub;
 using Qwen.Onnx.Server;
 using Qwen.Onnx.Server.Hosting;
 
@@ -19,7 +20,7 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var models = new Option<string[]>("--model", "-m") { Description = "A model folder, or ID=DIR to choose its id (repeatable; the id is the folder's name otherwise).", Required = true, AllowMultipleArgumentsPerToken = false };
+        var models = new Option<string[]>("--model", "-m") { Description = "A model folder or Hub repo id (org/name[@rev]), or ID=MODEL to choose its id (repeatable; otherwise the id is the folder name or the repo id).", Required = true, AllowMultipleArgumentsPerToken = false };
         var host = new Option<string>("--host") { Description = "The address to bind (loopback unless told otherwise).", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "The port; 0 picks a free one.", DefaultValueFactory = _ => 8080 };
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1 requests." };
@@ -60,7 +61,19 @@ internal static class ServeCommand
     private static void AddModel(QwenServerOptions server, string model)
     {
         int equals = model.IndexOf('=', StringComparison.Ordinal);
-        _ = equals > 0 ? server.AddModel(model[..equals], model[(equals + 1)..]) : server.AddModel(model);
+        if (equals > 0)
+        {
+            server.AddModel(model[..equals], model[(equals + 1)..]);
+        }
+        else if (!Directory.Exists(model) && HubRepoReference.TryParse(model, out HubRepoReference? repo))
+        {
+            // A Hub repository is served under its repo id: its snapshot folder is named after a commit hash.
+            server.AddModel(repo.ToString(), model);
+        }
+        else
+        {
+            server.AddModel(model);
+        }
     }
 
     private static WebApplication Build(string host, int port, Action<QwenServerOptions> configure)
