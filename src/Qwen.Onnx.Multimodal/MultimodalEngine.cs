@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Microsoft.ML.OnnxRuntime;
 using Qwen.Onnx.Audio;
 using Qwen.Onnx.Audio.Encoding;
 using Qwen.Onnx.Generation;
@@ -120,10 +119,9 @@ public sealed class MultimodalEngine : IQwenEngine
         }
 
         var sampler = new TokenSampler(request.Options, prompt.Ids);
-        using var runOptions = new RunOptions();
-        using CancellationTokenRegistration abort = token.Register(() => runOptions.Terminate = true);
+        using var run = new CancellableRun(token);
         await default(ThreadPoolHop);
-        using var loop = new DecoderLoop(_decoder, runOptions, _config.ContextLength, token);
+        using var loop = new DecoderLoop(_decoder, run, _config.ContextLength);
         int next = sampler.Next(loop.Prefill(prompt, _promptCache?.Take()));
         streamer.CachedPromptTokens = loop.ReusedTokens;
         TimeSpan prefillRun = loop.RunTime;
@@ -187,30 +185,31 @@ public sealed class MultimodalEngine : IQwenEngine
 
         MultimodalModelConfig config = MultimodalModelConfig.Read(folder.Path);
         QwenTokenizer tokenizer = QwenTokenizer.FromFolder(folder.Path);
+        // Everything opened so far is disposed when a later step throws (a missing preprocessor_config.json, say).
         var opened = new List<IDisposable>();
         try
         {
             // Multimodal exports split embed_tokens from the decoder; text-only exports have one decoder on token ids.
             bool split = Directory.EnumerateFiles(Path.Combine(folder.Path, "onnx"), "embed_tokens*.onnx").Any();
-            DirectSession? embed = split ? OpenGraph(folder.Path, "embed_tokens", options, out _) : null;
-            opened.Add(embed!);
-            DirectSession decoderSession = OpenGraph(folder.Path, split ? "decoder_model_merged" : "model", options, out ExecutionProvider provider);
-            opened.Add(decoderSession);
+            DirectSession? embed = split ? Opened(opened, OpenGraph(folder.Path, "embed_tokens", options, out _)) : null;
+            DirectSession decoderSession = Opened(opened, OpenGraph(folder.Path, split ? "decoder_model_merged" : "model", options, out ExecutionProvider provider));
             var decoder = new DecoderGraph(embed, decoderSession, folder.Path);
-            QwenVisionEncoder? vision = folder.HasVisionEncoder ? QwenVisionEncoder.Open(folder.Path, options) : null;
-            opened.Add(vision!);
-            QwenAudioEncoder? audio = folder.HasAudioEncoder ? QwenAudioEncoder.Open(folder.Path, options) : null;
+            QwenVisionEncoder? vision = folder.HasVisionEncoder ? Opened(opened, QwenVisionEncoder.Open(folder.Path, options)) : null;
+            QwenAudioEncoder? audio = folder.HasAudioEncoder ? Opened(opened, QwenAudioEncoder.Open(folder.Path, options)) : null;
             return new MultimodalEngine(folder, config, tokenizer, decoder, vision, audio, provider, options, template) { LoadTime = Stopwatch.GetElapsedTime(started) };
         }
         catch
         {
-            foreach (IDisposable d in opened.Where(d => d is not null))
-            {
-                d.Dispose();
-            }
-
+            opened.ForEach(d => d.Dispose());
             throw;
         }
+    }
+
+    private static T Opened<T>(List<IDisposable> opened, T session)
+        where T : IDisposable
+    {
+        opened.Add(session);
+        return session;
     }
 
     private static DirectSession OpenGraph(string folder, string name, QwenModelOptions options, out ExecutionProvider provider)
@@ -276,10 +275,10 @@ public sealed class MultimodalEngine : IQwenEngine
         try
         {
             started = Stopwatch.GetTimestamp();
-            float[] visionFeatures = built.Vision.Count == 0 ? [] : _vision!.Encode([.. built.Vision.Select(v => v.Pixels)]);
+            float[] visionFeatures = built.Vision.Count == 0 ? [] : _vision!.Encode([.. built.Vision.Select(v => v.Pixels)], cancellationToken);
             stages["vision"] = Stopwatch.GetElapsedTime(started);
             started = Stopwatch.GetTimestamp();
-            float[] audioFeatures = built.Audios.Count == 0 ? [] : [.. built.Audios.SelectMany(_audio!.Encode)];
+            float[] audioFeatures = built.Audios.Count == 0 ? [] : [.. built.Audios.SelectMany(a => _audio!.Encode(a, cancellationToken))];
             stages["audio"] = Stopwatch.GetElapsedTime(started);
             return new PreparedPrompt(
                 built.Ids,

@@ -5,17 +5,8 @@ using Qwen.Onnx.Runtime.Direct;
 namespace Qwen.Onnx.Runtime;
 
 /// <summary>Creates ONNX Runtime sessions on the requested execution provider, with Qwen.Onnx's typed errors.</summary>
-public static class OnnxSessions
+internal static class OnnxSessions
 {
-    /// <summary>Opens a graph.</summary>
-    /// <param name="graphPath">The .onnx file (external weights beside it are found by ONNX Runtime).</param>
-    /// <param name="options">Provider, device and fallback; <see langword="null"/> for the CPU.</param>
-    /// <param name="providerInUse">The provider the session actually runs on.</param>
-    /// <exception cref="ExecutionProviderUnavailableException">The provider cannot be used and fallback is off.</exception>
-    /// <exception cref="InvalidModelException">The graph is missing or ONNX Runtime rejects it.</exception>
-    public static InferenceSession Open(string graphPath, QwenModelOptions? options, out ExecutionProvider providerInUse)
-        => Open(graphPath, options, static (path, session) => new InferenceSession(path, session), out providerInUse);
-
     /// <summary>Opens a graph as a <see cref="DirectSession"/>, for loops that must not allocate per run.</summary>
     /// <param name="graphPath">The .onnx file (external weights beside it are found by ONNX Runtime).</param>
     /// <param name="options">Provider, device and fallback; <see langword="null"/> for the CPU.</param>
@@ -23,9 +14,6 @@ public static class OnnxSessions
     /// <exception cref="ExecutionProviderUnavailableException">The provider cannot be used and fallback is off.</exception>
     /// <exception cref="InvalidModelException">The graph is missing or ONNX Runtime rejects it.</exception>
     public static DirectSession OpenDirect(string graphPath, QwenModelOptions? options, out ExecutionProvider providerInUse)
-        => Open(graphPath, options, DirectSession.Create, out providerInUse);
-
-    private static TSession Open<TSession>(string graphPath, QwenModelOptions? options, Func<string, SessionOptions, TSession> create, out ExecutionProvider providerInUse)
     {
         options ??= new QwenModelOptions();
         if (!File.Exists(graphPath))
@@ -36,7 +24,11 @@ public static class OnnxSessions
         try
         {
             providerInUse = options.Provider;
-            return Create(graphPath, options.Provider, options, create);
+            return Create(graphPath, options.Provider, options);
+        }
+        catch (TypeInitializationException e) when (e.InnerException is QwenOnnxException versionMismatch)
+        {
+            throw versionMismatch;
         }
         catch (TypeInitializationException e) when (e.InnerException is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
         {
@@ -55,11 +47,11 @@ public static class OnnxSessions
 
             options.LoggerFactory?.CreateLogger(typeof(OnnxSessions)).FellBackToCpu(options.Provider, Path.GetFileName(graphPath), e.Message);
             providerInUse = ExecutionProvider.Cpu;
-            return Create(graphPath, ExecutionProvider.Cpu, options, create);
+            return Create(graphPath, ExecutionProvider.Cpu, options);
         }
     }
 
-    private static TSession Create<TSession>(string graphPath, ExecutionProvider provider, QwenModelOptions options, Func<string, SessionOptions, TSession> create)
+    private static DirectSession Create(string graphPath, ExecutionProvider provider, QwenModelOptions options)
     {
         using var session = new SessionOptions();
         if (options.IntraOpThreads is int threads)
@@ -90,7 +82,7 @@ public static class OnnxSessions
 
         try
         {
-            return create(graphPath, session);
+            return DirectSession.Create(graphPath, session);
         }
         catch (Exception e) when (provider == ExecutionProvider.Cpu && e is OnnxRuntimeException or OnnxRuntimeCallException)
         {
