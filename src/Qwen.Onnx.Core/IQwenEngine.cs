@@ -7,7 +7,7 @@ namespace Qwen.Onnx;
 /// A loaded model that answers <see cref="QwenChatRequest"/>s. Implemented by the text engine (ONNX Runtime GenAI)
 /// and the multimodal engine (ONNX Runtime); <c>QwenModel</c> picks one for a folder. Safe for concurrent requests.
 /// </summary>
-public interface IQwenEngine : IDisposable
+public interface IQwenEngine : IDisposable, IAsyncDisposable
 {
     /// <summary>The folder the model was loaded from.</summary>
     ModelFolder Folder { get; }

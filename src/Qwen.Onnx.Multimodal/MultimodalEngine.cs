@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Qwen.Onnx.Audio;
 using Qwen.Onnx.Audio.Encoding;
 using Qwen.Onnx.Generation;
@@ -33,6 +35,7 @@ public sealed class MultimodalEngine : IQwenEngine
     private readonly RequestGate _gate;
     private readonly PromptCache? _promptCache;
     private readonly IChatTemplate? _template;
+    private readonly ILogger _logger;
 
     private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, ExecutionProvider provider, QwenModelOptions options, IChatTemplate? template)
     {
@@ -54,6 +57,7 @@ public sealed class MultimodalEngine : IQwenEngine
         Provider = provider;
         _gate = new RequestGate(options.MaxConcurrentRequests);
         _promptCache = options.ReusePromptCache ? new PromptCache() : null;
+        _logger = options.LoggerFactory?.CreateLogger<MultimodalEngine>() ?? NullLogger<MultimodalEngine>.Instance;
     }
 
     /// <inheritdoc />
@@ -154,18 +158,20 @@ public sealed class MultimodalEngine : IQwenEngine
     }
 
     /// <summary>
-    /// Frees every session. Requests still running are cancelled (their streams end with
-    /// <see cref="OperationCanceledException"/>) and awaited first; if one does not stop within 30 seconds (a consumer
-    /// that stopped reading without disposing its enumerator), the native memory is left to the process rather than
-    /// freed under it.
+    /// Frees every session without blocking: requests still running are cancelled (their streams end with
+    /// <see cref="OperationCanceledException"/>), and the native memory is freed when the last of them has ended
+    /// (at once when none is running). A second call does nothing.
     /// </summary>
-    public void Dispose()
-    {
-        if (!_gate.Close(TimeSpan.FromSeconds(30)))
-        {
-            return;
-        }
+    public void Dispose() => _gate.Close(FreeNative, _logger, Folder.Name);
 
+    /// <summary>
+    /// As <see cref="Dispose"/>, then waits without blocking a thread (at most two seconds) for the cancelled requests
+    /// to end and the memory to be freed; a stream kept open but not read frees it when it is disposed (logged).
+    /// </summary>
+    public ValueTask DisposeAsync() => _gate.CloseAsync(FreeNative, _logger, Folder.Name);
+
+    private void FreeNative()
+    {
         _promptCache?.Dispose();
         _template?.Dispose();
         _decoder.Dispose();

@@ -111,23 +111,25 @@ public sealed class GenAiTextEngine : IQwenEngine
     }
 
     /// <summary>
-    /// Frees the native model. Requests still running are cancelled (their streams end with
-    /// <see cref="OperationCanceledException"/>) and awaited first; if one does not stop within 30 seconds (a consumer
-    /// that stopped reading without disposing its enumerator), the native memory is left to the process rather than
-    /// freed under it.
+    /// Frees the native model without blocking: requests still running are cancelled (their streams end with
+    /// <see cref="OperationCanceledException"/>), and the native memory is freed when the last of them has ended
+    /// (at once when none is running). A second call does nothing.
     /// </summary>
-    public void Dispose()
-    {
-        if (!_gate.Close(TimeSpan.FromSeconds(30)))
-        {
-            _logger.NotDrained(Folder.Name);
-            return;
-        }
+    public void Dispose() => _gate.Close(FreeNative, _logger, Folder.Name);
 
+    /// <summary>
+    /// As <see cref="Dispose"/>, then waits without blocking a thread (at most two seconds) for the cancelled requests
+    /// to end and the memory to be freed; a stream kept open but not read frees it when it is disposed (logged).
+    /// </summary>
+    public ValueTask DisposeAsync() => _gate.CloseAsync(FreeNative, _logger, Folder.Name);
+
+    private void FreeNative()
+    {
         _template.Dispose();
         _model.Dispose();
         _gate.Dispose();
     }
+
     private static GenAiTextEngine Load(string path, QwenModelOptions options, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();

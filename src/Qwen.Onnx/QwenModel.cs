@@ -101,13 +101,17 @@ public sealed class QwenModel : IDisposable, IAsyncDisposable
     /// <param name="request">The request.</param>
     public string RenderPrompt(QwenChatRequest request) => _engine.RenderPrompt(request);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Frees the native memory without blocking: requests still running are cancelled (their streams end with
+    /// <see cref="OperationCanceledException"/>) and the memory is freed when the last of them has ended. A second
+    /// call does nothing.
+    /// </summary>
     public void Dispose() => _engine.Dispose();
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
-    {
-        _engine.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    /// <summary>
+    /// As <see cref="Dispose"/>, then waits without blocking a thread (at most two seconds) for cancelled requests to
+    /// end and the memory to be freed. A stream kept open without being read frees it when it is disposed; the model's
+    /// logger reports it.
+    /// </summary>
+    public ValueTask DisposeAsync() => _engine.DisposeAsync();
 }

@@ -84,4 +84,27 @@ public class NativeMemoryTests
             Directory.Delete(copy, recursive: true);
         }
     }
+
+    [Test]
+    public async Task DisposeAsync_does_not_wait_for_a_stream_nobody_reads_and_frees_the_memory_when_that_stream_ends()
+    {
+        long tensors = OwnedTensors.LiveCount, sessions = OrtSessionHandle.LiveCount;
+        var logs = new RecordingLoggerFactory();
+        QwenModel model = await QwenModel.LoadAsync(VisionModel, new QwenModelOptions { LoggerFactory = logs, ReusePromptCache = false });
+        IAsyncEnumerator<QwenChatResponseUpdate> stream = model.GenerateStreamingAsync(Request(maxNewTokens: 50)).GetAsyncEnumerator();
+        Assert.That(await stream.MoveNextAsync(), Is.True);
+
+        Task disposing = model.DisposeAsync().AsTask();
+        Assert.That(await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromSeconds(10))), Is.SameAs(disposing), "DisposeAsync returned although the stream is still open");
+        Assert.That(OwnedTensors.LiveCount, Is.GreaterThan(tensors), "the open stream's KV cache was not freed under it");
+        Assert.That(OrtSessionHandle.LiveCount, Is.EqualTo(sessions + 3), "embed_tokens, decoder and vision encoder stay open while the stream holds them");
+        Assert.That(logs.Warnings, Has.Some.Contains("1 request(s) were running").And.Some.Contains("freed when they end"));
+
+        Assert.CatchAsync<OperationCanceledException>(async () => await stream.MoveNextAsync(), "the disposal cancelled the stream");
+        await stream.DisposeAsync();
+        Assert.That(OwnedTensors.LiveCount, Is.EqualTo(tensors), "the stream's end freed its tensors");
+        Assert.That(OrtSessionHandle.LiveCount, Is.EqualTo(sessions), "and then the model's sessions");
+        Assert.DoesNotThrowAsync(async () => await model.DisposeAsync(), "a second dispose is harmless");
+        model.Dispose();
+    }
 }

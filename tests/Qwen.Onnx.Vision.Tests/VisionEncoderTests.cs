@@ -119,35 +119,12 @@ public class VisionEncoderTests
     {
         var ex = Assert.Throws<ExecutionProviderUnavailableException>(() => QwenVisionEncoder.Open(Model, new QwenModelOptions { Provider = ExecutionProvider.Cuda }));
         Assert.That(ex!.Message, Does.Contain("Microsoft.ML.OnnxRuntime.Gpu"));
-        var warnings = new WarningCollector();
+        var warnings = new RecordingLoggerFactory();
         using QwenVisionEncoder fallback = QwenVisionEncoder.Open(Model, new QwenModelOptions { Provider = ExecutionProvider.Cuda, AllowCpuFallback = true, LoggerFactory = warnings });
         Assert.Multiple(() =>
         {
             Assert.That(fallback.Provider, Is.EqualTo(ExecutionProvider.Cpu));
-            Assert.That(warnings.Messages, Has.Some.Contains("Cuda execution provider is not available for vision_encoder.onnx"));
+            Assert.That(warnings.Warnings, Has.Some.Contains("Cuda execution provider is not available for vision_encoder.onnx"));
         });
-    }
-
-    private sealed class WarningCollector : Microsoft.Extensions.Logging.ILoggerFactory, Microsoft.Extensions.Logging.ILogger
-    {
-        public List<string> Messages { get; } = [];
-
-        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
-
-        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
-        {
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Messages.Add(formatter(state, exception));
-
-        public void Dispose()
-        {
-        }
     }
 }
