@@ -95,7 +95,7 @@ public sealed class MultimodalEngine : IQwenEngine
     {
         options ??= new QwenModelOptions();
         options.Validate();
-        return Task.Run(() => Load(path, options, chatTemplate), cancellationToken);
+        return Task.Run(() => Load(path, options, chatTemplate, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -115,6 +115,9 @@ public sealed class MultimodalEngine : IQwenEngine
         RejectUnsupported(request);
         using RequestGate.Lease lease = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         CancellationToken token = lease.Token;
+
+        // Media decoding, preprocessing and the encoders are the first CPU work: none of it may run on a UI thread.
+        await default(ThreadPoolHop);
         PreparedPrompt prompt = await PrepareAsync(request, token).ConfigureAwait(false);
         var streamer = new ResponseStreamer(Tokenizer, request.Options, Tokenizer.EndOfTurnTokenIds, prompt.Ids.Length, LoadTime, started);
         foreach ((string stage, TimeSpan time) in prompt.Stages)
@@ -124,7 +127,6 @@ public sealed class MultimodalEngine : IQwenEngine
 
         var sampler = new TokenSampler(request.Options, prompt.Ids);
         using var run = new CancellableRun(token);
-        await default(ThreadPoolHop);
         using var loop = new DecoderLoop(_decoder, run, _config.ContextLength);
         int next = sampler.Next(loop.Prefill(prompt, _promptCache?.Take()));
         streamer.CachedPromptTokens = loop.ReusedTokens;
@@ -180,7 +182,7 @@ public sealed class MultimodalEngine : IQwenEngine
         _gate.Dispose();
     }
 
-    private static MultimodalEngine Load(string path, QwenModelOptions options, IChatTemplate? template)
+    private static MultimodalEngine Load(string path, QwenModelOptions options, IChatTemplate? template, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         ModelFolder folder = ModelFolder.Inspect(path);
@@ -197,11 +199,17 @@ public sealed class MultimodalEngine : IQwenEngine
         {
             // Multimodal exports split embed_tokens from the decoder; text-only exports have one decoder on token ids.
             bool split = Directory.EnumerateFiles(Path.Combine(folder.Path, "onnx"), "embed_tokens*.onnx").Any();
+            // Each session is one native call that cannot be interrupted; the load stops between them when cancelled.
+            cancellationToken.ThrowIfCancellationRequested();
             DirectSession? embed = split ? Opened(opened, OpenGraph(folder.Path, "embed_tokens", options, out _)) : null;
+            cancellationToken.ThrowIfCancellationRequested();
             DirectSession decoderSession = Opened(opened, OpenGraph(folder.Path, split ? "decoder_model_merged" : "model", options, out ExecutionProvider provider));
             var decoder = new DecoderGraph(embed, decoderSession, folder.Path);
+            cancellationToken.ThrowIfCancellationRequested();
             QwenVisionEncoder? vision = folder.HasVisionEncoder ? Opened(opened, QwenVisionEncoder.Open(folder.Path, options)) : null;
+            cancellationToken.ThrowIfCancellationRequested();
             QwenAudioEncoder? audio = folder.HasAudioEncoder ? Opened(opened, QwenAudioEncoder.Open(folder.Path, options)) : null;
+            cancellationToken.ThrowIfCancellationRequested();
             return new MultimodalEngine(folder, config, tokenizer, decoder, vision, audio, provider, options, template) { LoadTime = Stopwatch.GetElapsedTime(started) };
         }
         catch
@@ -258,6 +266,7 @@ public sealed class MultimodalEngine : IQwenEngine
     {
         ArgumentNullException.ThrowIfNull(request);
         RejectUnsupported(request);
+        await default(ThreadPoolHop);
         AssembledPrompt built = await _prompts.AssembleAsync(request, cancellationToken).ConfigureAwait(false);
         built.Vision.ForEach(v => v.Pixels.Dispose());
         return new PromptInspection(

@@ -16,6 +16,13 @@ internal static class OnnxSessions
     public static DirectSession OpenDirect(string graphPath, QwenModelOptions? options, out ExecutionProvider providerInUse)
     {
         options ??= new QwenModelOptions();
+        DirectSession session = OpenWithFallback(graphPath, options, out providerInUse);
+        options.LoggerFactory?.CreateLogger(typeof(OnnxSessions)).Opened(Path.GetFileName(graphPath), providerInUse);
+        return session;
+    }
+
+    private static DirectSession OpenWithFallback(string graphPath, QwenModelOptions options, out ExecutionProvider providerInUse)
+    {
         if (!File.Exists(graphPath))
         {
             throw new InvalidModelException(Path.GetDirectoryName(graphPath) ?? graphPath, $"{Path.GetFileName(graphPath)} is missing.");

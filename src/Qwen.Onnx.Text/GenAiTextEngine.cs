@@ -80,6 +80,9 @@ public sealed class GenAiTextEngine : IQwenEngine
         request.Options.Validate();
         using RequestGate.Lease lease = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         CancellationToken token = lease.Token;
+
+        // Rendering and tokenising the prompt are the first CPU work: none of it may run on a UI thread.
+        await default(ThreadPoolHop);
         int[] prompt = [.. Tokenizer.Encode(RenderPrompt(request))];
         if (prompt.Length >= _config.ContextLength)
         {
@@ -93,7 +96,6 @@ public sealed class GenAiTextEngine : IQwenEngine
 
         // A long prefill is one native call; terminating the session is the only way to stop it early.
         using CancellationTokenRegistration abort = token.Register(() => generator.SetRuntimeOption("terminate_session", "1"));
-        await default(ThreadPoolHop);
         RunNative(generator, prompt, token);
         while (streamer.Finish is null)
         {

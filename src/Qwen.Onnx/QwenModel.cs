@@ -1,3 +1,4 @@
+using Qwen.Onnx.Generation;
 using Qwen.Onnx.Models;
 using Qwen.Onnx.Multimodal;
 using Qwen.Onnx.Runtime;
@@ -42,6 +43,8 @@ public sealed class QwenModel : IDisposable, IAsyncDisposable
     /// <exception cref="ExecutionProviderUnavailableException">The requested GPU provider cannot be used and fallback is off.</exception>
     public static async Task<QwenModel> LoadAsync(string path, QwenModelOptions? options = null, CancellationToken cancellationToken = default)
     {
+        // Inspecting the folder and compiling a chat template are CPU work a UI thread must not do.
+        await default(ThreadPoolHop);
         ModelFolder folder = ModelFolder.Inspect(path);
         IQwenEngine engine = folder.Layout switch
         {

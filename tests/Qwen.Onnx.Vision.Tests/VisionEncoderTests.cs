@@ -39,6 +39,21 @@ public class VisionEncoderTests
         });
     }
 
+    [TestCase("")]
+    [TestCase("_fp16")]
+    public void A_cancelled_token_terminates_the_encoder_run(string variant)
+    {
+        var processor = new QwenImageProcessor(QwenImageProcessorOptions.FromFile(Path.Combine(Model, "preprocessor_config.json")));
+        using QwenVisionEncoder encoder = QwenVisionEncoder.Open(Model, new QwenModelOptions { GraphVariant = variant == "" ? OnnxGraphVariant.Fp32 : OnnxGraphVariant.Fp16 });
+        ProcessedImage image = processor.Process(TestData.Decode("rgb-97x61.png"));
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => encoder.Encode(image, cancelled.Token));
+        Assert.Throws<OperationCanceledException>(() => encoder.Encode([image], cancelled.Token));
+        Assert.That(encoder.Encode(image), Has.Length.EqualTo(image.TokenCount * 64), "the session stays usable");
+    }
+
     [Test]
     public void SeveralImagesAreEncodedOneByOneAndConcatenated()
     {
