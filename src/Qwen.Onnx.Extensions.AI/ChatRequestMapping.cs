@@ -39,7 +39,7 @@ internal static class ChatRequestMapping
         options?.Tools is not { Count: > 0 } tools || options.ToolMode is NoneChatToolMode ? [] : [.. tools.Select(tool => tool switch
         {
             AIFunctionDeclaration function => new QwenTool(function.Name, function.Description, function.JsonSchema),
-            _ => throw new NotSupportedException($"Tool '{tool.Name}' ({tool.GetType().Name}) is not a function; Qwen models call functions only (AIFunction or AIFunctionDeclaration)."),
+            _ => throw new UnsupportedRequestException($"Tool '{tool.Name}' ({tool.GetType().Name}) is not a function; Qwen models call functions only (AIFunction or AIFunctionDeclaration)."),
         })];
 
     private static string ResultText(object? result) => result switch
@@ -55,7 +55,7 @@ internal static class ChatRequestMapping
         : role == ChatRole.Assistant ? QwenChatRole.Assistant
         : role == ChatRole.Tool ? QwenChatRole.Tool
         : role == ChatRole.User ? QwenChatRole.User
-        : throw new NotSupportedException($"The chat role '{role}' has no Qwen equivalent; use system, user, assistant or tool.");
+        : throw new UnsupportedRequestException($"The chat role '{role}' has no Qwen equivalent; use system, user, assistant or tool.");
 
     private static ContentPart? ToPart(AIContent content) => content switch
     {
@@ -64,9 +64,9 @@ internal static class ChatRequestMapping
         DataContent data when data.HasTopLevelMediaType("audio") => AudioPart.FromBytes(data.Data),
         UriContent uri when uri.Uri.IsFile && uri.HasTopLevelMediaType("image") => ImagePart.FromFile(uri.Uri.LocalPath),
         UriContent uri when uri.Uri.IsFile && uri.HasTopLevelMediaType("audio") => AudioPart.FromFile(uri.Uri.LocalPath),
-        DataContent { MediaType: var type } when type.StartsWith("video/", StringComparison.OrdinalIgnoreCase) => throw new NotSupportedException(
+        DataContent { MediaType: var type } when type.StartsWith("video/", StringComparison.OrdinalIgnoreCase) => throw new UnsupportedRequestException(
             $"Video files ({type}) cannot be decoded by Qwen.Onnx: extract frames (e.g. ffmpeg -vf fps=2) and send them as a Qwen.Onnx.VideoPart through QwenModel, or as images."),
-        DataContent or UriContent => throw new NotSupportedException($"Content of type {((content as DataContent)?.MediaType ?? (content as UriContent)?.MediaType)} is not supported: send text, image/* or audio/* data, or local file URIs."),
+        DataContent or UriContent => throw new UnsupportedRequestException($"Content of type {((content as DataContent)?.MediaType ?? (content as UriContent)?.MediaType)} is not supported: send text, image/* or audio/* data, or local file URIs."),
         _ => null,
     };
 

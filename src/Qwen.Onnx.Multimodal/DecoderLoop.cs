@@ -120,7 +120,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
             {
                 long started = Stopwatch.GetTimestamp();
                 EmbedPrompt(prompt.Ids, embedded);
-                EncoderFeatures.Merge(prompt, embedded[0], _graph.HiddenSize, _graph.HalfPrecision);
+                EncoderFeatures.Merge(prompt, embedded[0], _graph.HiddenSize, _graph.HalfPrecision, _graph.Folder);
                 PromptEmbedTime = Stopwatch.GetElapsedTime(started);
                 Rows(embedded[0], reused, fresh, own);
             }

@@ -37,7 +37,7 @@ public sealed class MultimodalEngine : IQwenEngine
     private readonly IChatTemplate? _template;
     private readonly ILogger _logger;
 
-    private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, ExecutionProvider provider, QwenModelOptions options, IChatTemplate? template)
+    private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, Dictionary<string, ExecutionProvider> providers, QwenModelOptions options, IChatTemplate? template)
     {
         _template = template;
         Folder = folder;
@@ -54,7 +54,10 @@ public sealed class MultimodalEngine : IQwenEngine
             audio is null ? null : QwenAudioProcessor.FromModelFolder(folder.Path),
             decoder.ThreeRowPositions,
             template);
-        Provider = provider;
+        SessionProviders = providers;
+
+        // One session on the CPU (a permitted fallback) means the model does not run wholly on the requested provider.
+        Provider = providers.Values.Distinct().Count() == 1 ? providers.Values.First() : ExecutionProvider.Cpu;
         _gate = new RequestGate(options.MaxConcurrentRequests);
         _promptCache = options.ReusePromptCache ? new PromptCache() : null;
         _logger = options.LoggerFactory?.CreateLogger<MultimodalEngine>() ?? NullLogger<MultimodalEngine>.Instance;
@@ -68,6 +71,9 @@ public sealed class MultimodalEngine : IQwenEngine
 
     /// <inheritdoc />
     public ExecutionProvider Provider { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, ExecutionProvider> SessionProviders { get; }
 
     /// <inheritdoc />
     public TimeSpan LoadTime { get; private init; }
@@ -201,16 +207,27 @@ public sealed class MultimodalEngine : IQwenEngine
             bool split = Directory.EnumerateFiles(Path.Combine(folder.Path, "onnx"), "embed_tokens*.onnx").Any();
             // Each session is one native call that cannot be interrupted; the load stops between them when cancelled.
             cancellationToken.ThrowIfCancellationRequested();
-            DirectSession? embed = split ? Opened(opened, OpenGraph(folder.Path, "embed_tokens", options, out _)) : null;
+            var providers = new Dictionary<string, ExecutionProvider>(StringComparer.Ordinal);
+            DirectSession? embed = split ? Opened(opened, OpenGraph(folder.Path, "embed_tokens", options, providers)) : null;
             cancellationToken.ThrowIfCancellationRequested();
-            DirectSession decoderSession = Opened(opened, OpenGraph(folder.Path, split ? "decoder_model_merged" : "model", options, out ExecutionProvider provider));
+            DirectSession decoderSession = Opened(opened, OpenGraph(folder.Path, split ? "decoder_model_merged" : "model", options, providers));
             var decoder = new DecoderGraph(embed, decoderSession, folder.Path);
             cancellationToken.ThrowIfCancellationRequested();
             QwenVisionEncoder? vision = folder.HasVisionEncoder ? Opened(opened, QwenVisionEncoder.Open(folder.Path, options)) : null;
+            if (vision is not null)
+            {
+                providers["vision_encoder"] = vision.Provider;
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             QwenAudioEncoder? audio = folder.HasAudioEncoder ? Opened(opened, QwenAudioEncoder.Open(folder.Path, options)) : null;
+            if (audio is not null)
+            {
+                providers["audio_encoder"] = audio.Provider;
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
-            return new MultimodalEngine(folder, config, tokenizer, decoder, vision, audio, provider, options, template) { LoadTime = Stopwatch.GetElapsedTime(started) };
+            return new MultimodalEngine(folder, config, tokenizer, decoder, vision, audio, providers, options, template) { LoadTime = Stopwatch.GetElapsedTime(started) };
         }
         catch
         {
@@ -226,18 +243,20 @@ public sealed class MultimodalEngine : IQwenEngine
         return session;
     }
 
-    private static DirectSession OpenGraph(string folder, string name, QwenModelOptions options, out ExecutionProvider provider)
+    private static DirectSession OpenGraph(string folder, string name, QwenModelOptions options, Dictionary<string, ExecutionProvider> providers)
     {
         string path = OnnxCommunityGraphs.Find(folder, name, options.GraphVariant)
             ?? throw new InvalidModelException(folder, $"onnx/{name}*.onnx is missing. Download the complete export.");
-        return OnnxSessions.OpenDirect(path, options, out provider);
+        DirectSession session = OnnxSessions.OpenDirect(path, options, out ExecutionProvider provider);
+        providers[name] = provider;
+        return session;
     }
 
     private void RejectUnsupported(QwenChatRequest request)
     {
         if (_template is null && (request.Tools.Count > 0 || request.Messages.Any(m => m.ToolCalls.Count > 0)))
         {
-            throw new NotSupportedException($"Model '{Folder.Name}': tool calling needs a text model whose own chat template renders the tools (GenAI exports, or onnx-community text exports); this engine's ChatML prompts have no tool section.");
+            throw new UnsupportedRequestException($"Model '{Folder.Name}': tool calling needs a text model whose own chat template renders the tools (GenAI exports, or onnx-community text exports); this engine's ChatML prompts have no tool section.");
         }
 
         if (_vision is null && request.Images.Any())

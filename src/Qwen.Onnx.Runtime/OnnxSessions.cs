@@ -25,7 +25,7 @@ internal static class OnnxSessions
     {
         if (!File.Exists(graphPath))
         {
-            throw new InvalidModelException(Path.GetDirectoryName(graphPath) ?? graphPath, $"{Path.GetFileName(graphPath)} is missing.");
+            throw new InvalidModelException(ModelFolderOf(graphPath), $"{Path.GetFileName(graphPath)} is missing.");
         }
 
         try
@@ -45,8 +45,9 @@ internal static class OnnxSessions
                 $"{ExecutionProviderPackages.OnnxRuntimePackage(ExecutionProvider.Cuda)} or {ExecutionProviderPackages.OnnxRuntimePackage(ExecutionProvider.DirectML)}, and build for a supported platform (x64 or arm64). Runtime error: {e.InnerException.Message}",
                 e.InnerException);
         }
-        catch (Exception e) when (options.Provider != ExecutionProvider.Cpu && e is OnnxRuntimeException or OnnxRuntimeCallException or EntryPointNotFoundException or DllNotFoundException)
+        catch (ProviderFailure failure)
         {
+            Exception e = failure.InnerException!;
             if (!options.AllowCpuFallback)
             {
                 throw new ExecutionProviderUnavailableException(options.Provider, e.Message, e);
@@ -71,7 +72,40 @@ internal static class OnnxSessions
             session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         }
 
-        int deviceId = options.DeviceId;
+        try
+        {
+            AppendProvider(session, provider, options.DeviceId);
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            // Appending fails only when the provider's library is missing or not built in.
+            throw new ProviderFailure(e);
+        }
+
+        try
+        {
+            return DirectSession.Create(graphPath, session);
+        }
+        catch (OnnxRuntimeCallException e) when (provider != ExecutionProvider.Cpu && ProviderErrorSignatures.MeanUnavailable(e.Message))
+        {
+            throw new ProviderFailure(e);
+        }
+        catch (OnnxRuntimeCallException e)
+        {
+            // Any other failure is the graph's: the CPU would reject it too, so it is not a reason to fall back.
+            throw new InvalidModelException(ModelFolderOf(graphPath), $"ONNX Runtime cannot load {Path.GetFileName(graphPath)}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>An onnx-community graph lives in the model's <c>onnx/</c> folder; errors name the model folder.</summary>
+    private static string ModelFolderOf(string graphPath)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(graphPath))!;
+        return Path.GetFileName(directory) == "onnx" ? Path.GetDirectoryName(directory)! : directory;
+    }
+
+    private static void AppendProvider(SessionOptions session, ExecutionProvider provider, int deviceId)
+    {
         switch (provider)
         {
             case ExecutionProvider.Cuda:
@@ -86,14 +120,8 @@ internal static class OnnxSessions
             default:
                 break;
         }
-
-        try
-        {
-            return DirectSession.Create(graphPath, session);
-        }
-        catch (Exception e) when (provider == ExecutionProvider.Cpu && e is OnnxRuntimeException or OnnxRuntimeCallException)
-        {
-            throw new InvalidModelException(Path.GetDirectoryName(graphPath) ?? graphPath, $"ONNX Runtime cannot load {Path.GetFileName(graphPath)}: {e.Message}", e);
-        }
     }
+
+    /// <summary>Carries a provider error out of session creation to the fallback decision.</summary>
+    private sealed class ProviderFailure(Exception inner) : Exception(inner.Message, inner);
 }

@@ -45,6 +45,9 @@ public sealed class GenAiTextEngine : IQwenEngine
     public ExecutionProvider Provider { get; }
 
     /// <inheritdoc />
+    public IReadOnlyDictionary<string, ExecutionProvider> SessionProviders => new Dictionary<string, ExecutionProvider> { ["model"] = Provider };
+
+    /// <inheritdoc />
     public TimeSpan LoadTime { get; }
 
     /// <summary>The model's context length (prompt plus answer).</summary>

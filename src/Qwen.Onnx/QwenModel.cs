@@ -22,8 +22,11 @@ public sealed class QwenModel : IDisposable, IAsyncDisposable
     /// <summary>The folder the model was loaded from, with its layout and type.</summary>
     public ModelFolder Folder => _engine.Folder;
 
-    /// <summary>The execution provider actually in use (CPU after a permitted fallback).</summary>
+    /// <summary>The execution provider every session of the model runs on; CPU when a permitted fallback moved any of them there.</summary>
     public ExecutionProvider Provider => _engine.Provider;
+
+    /// <summary>The provider each of the model's sessions runs on, by graph name (decoder, embed_tokens, encoders).</summary>
+    public IReadOnlyDictionary<string, ExecutionProvider> SessionProviders => _engine.SessionProviders;
 
     /// <summary>The model's tokenizer.</summary>
     public QwenTokenizer Tokenizer => _engine.Tokenizer;

@@ -39,7 +39,7 @@ public class NativeMemoryTests
         });
         Assert.That(OwnedTensors.LiveCount, Is.EqualTo(before), "cancelled");
 
-        Assert.ThrowsAsync<ArgumentException>(() => model.GenerateAsync(Request("<|vision_start|><|image_pad|><|vision_end|>")));
+        Assert.ThrowsAsync<PlaceholderInTextException>(() => model.GenerateAsync(Request("<|vision_start|><|image_pad|><|vision_end|>")));
         Assert.That(OwnedTensors.LiveCount, Is.EqualTo(before), "rejected input");
     }
 

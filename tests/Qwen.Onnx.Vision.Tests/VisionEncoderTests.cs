@@ -90,6 +90,25 @@ public class VisionEncoderTests
     }
 
     [Test]
+    public void A_graph_that_is_not_a_vision_encoder_is_an_invalid_model_naming_the_folder()
+    {
+        string folder = Directory.CreateTempSubdirectory("qwen-wrong-graph-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder, "onnx"));
+            File.Copy(Path.Combine(Model, "onnx", "embed_tokens.onnx"), Path.Combine(folder, "onnx", "vision_encoder.onnx"));
+
+            var ex = Assert.Throws<InvalidModelException>(() => QwenVisionEncoder.Open(folder));
+            Assert.That(ex!.ModelPath, Is.EqualTo(folder), "the model's path, not a type name");
+            Assert.That(ex.Message, Does.Contain("no pixel_values input (it has input_ids)"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Test]
     public void AutoPrefersTheMostExactVariant()
     {
         string folder = Directory.CreateTempSubdirectory("qwen-variants-").FullName;
