@@ -3,7 +3,10 @@ using Microsoft.Extensions.AI;
 
 namespace Qwen.Onnx.Extensions.AI;
 
-/// <summary>Turns Microsoft.Extensions.AI messages and options into a <see cref="QwenChatRequest"/>.</summary>
+/// <summary>
+/// Turns Microsoft.Extensions.AI messages and options into a <see cref="QwenChatRequest"/>; which
+/// <see cref="ChatOptions"/> members map and which are ignored is listed on <see cref="QwenChatClient"/>.
+/// </summary>
 internal static class ChatRequestMapping
 {
     public static QwenChatRequest ToRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
@@ -77,9 +80,6 @@ internal static class ChatRequestMapping
             return new GenerationOptions();
         }
 
-        object? penalty = null, thinking = null;
-        options.AdditionalProperties?.TryGetValue("repetition_penalty", out penalty);
-        options.AdditionalProperties?.TryGetValue("enable_thinking", out thinking);
         return new GenerationOptions
         {
             MaxNewTokens = options.MaxOutputTokens ?? new GenerationOptions().MaxNewTokens,
@@ -88,8 +88,38 @@ internal static class ChatRequestMapping
             TopK = options.TopK,
             Seed = options.Seed is long seed ? unchecked((int)seed) : null,
             StopSequences = options.StopSequences is { } stops ? [.. stops] : [],
-            RepetitionPenalty = penalty is null ? null : Convert.ToSingle(penalty, System.Globalization.CultureInfo.InvariantCulture),
-            EnableThinking = thinking is null ? null : Convert.ToBoolean(thinking, System.Globalization.CultureInfo.InvariantCulture),
+            RepetitionPenalty = Additional<float>(options, "repetition_penalty"),
+            EnableThinking = Additional<bool>(options, "enable_thinking") ?? options.Reasoning?.Effort switch
+            {
+                null => null,
+                ReasoningEffort.None => false,
+                _ => true,
+            },
         };
+    }
+
+    /// <summary>
+    /// An additional property as <typeparamref name="T"/>: CLR values through <c>AdditionalPropertiesDictionary.TryGetValue&lt;T&gt;</c>
+    /// (which converts IConvertible values), JSON values through the serializer.
+    /// </summary>
+    /// <exception cref="ArgumentException">The property is present but is not a <typeparamref name="T"/>.</exception>
+    private static T? Additional<T>(ChatOptions options, string name)
+        where T : struct
+    {
+        if (options.AdditionalProperties is not { } properties || !properties.TryGetValue(name, out object? raw) || raw is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return raw is JsonElement json ? json.Deserialize<T>(ToolJson.Options)
+                : properties.TryGetValue(name, out T value) ? value
+                : throw new InvalidCastException();
+        }
+        catch (Exception e) when (e is JsonException or InvalidCastException or FormatException)
+        {
+            throw new ArgumentException($"ChatOptions.AdditionalProperties[\"{name}\"] must be a {(typeof(T) == typeof(bool) ? "boolean" : "number")}; it is {raw}.", nameof(options), e);
+        }
     }
 }
