@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Qwen.Onnx.Audio;
 using Qwen.Onnx.Audio.Encoding;
+using Qwen.Onnx.Audio.Features;
 using Qwen.Onnx.Generation;
 using Qwen.Onnx.Models;
 using Qwen.Onnx.Multimodal.Caching;
@@ -34,6 +35,7 @@ public sealed class MultimodalEngine : IQwenEngine
     private readonly PromptAssembler _prompts;
     private readonly RequestGate _gate;
     private readonly PromptCache? _promptCache;
+    private readonly EncoderFeatureCache? _features;
     private readonly IChatTemplate? _template;
     private readonly ILogger _logger;
 
@@ -60,6 +62,9 @@ public sealed class MultimodalEngine : IQwenEngine
         Provider = providers.Values.Distinct().Count() == 1 ? providers.Values.First() : ExecutionProvider.Cpu;
         _gate = new RequestGate(options.MaxConcurrentRequests);
         _promptCache = options.ReusePromptCache ? new PromptCache() : null;
+
+        // Four entries hold the images of a typical conversation (a 1369-token Qwen2-VL-2B image is 8 MB of features).
+        _features = options.ReusePromptCache ? new EncoderFeatureCache(4) : null;
         _logger = options.LoggerFactory?.CreateLogger<MultimodalEngine>() ?? NullLogger<MultimodalEngine>.Instance;
     }
 
@@ -77,6 +82,9 @@ public sealed class MultimodalEngine : IQwenEngine
 
     /// <inheritdoc />
     public TimeSpan LoadTime { get; private init; }
+
+    /// <summary>Encoder runs the feature cache could not serve (null when <see cref="QwenModelOptions.ReusePromptCache"/> is off).</summary>
+    internal int? EncoderCacheMisses => _features?.Misses;
 
     /// <summary>The context length from config.json.</summary>
     public int ContextLength => _config.ContextLength;
@@ -309,10 +317,10 @@ public sealed class MultimodalEngine : IQwenEngine
         try
         {
             started = Stopwatch.GetTimestamp();
-            float[] visionFeatures = built.Vision.Count == 0 ? [] : _vision!.Encode([.. built.Vision.Select(v => v.Pixels)], cancellationToken);
+            float[] visionFeatures = Concatenate([.. built.Vision.Select(v => Features(v.Pixels, cancellationToken))]);
             stages["vision"] = Stopwatch.GetElapsedTime(started);
             started = Stopwatch.GetTimestamp();
-            float[] audioFeatures = built.Audios.Count == 0 ? [] : [.. built.Audios.SelectMany(a => _audio!.Encode(a, cancellationToken))];
+            float[] audioFeatures = Concatenate([.. built.Audios.Select(a => Features(a, cancellationToken))]);
             stages["audio"] = Stopwatch.GetElapsedTime(started);
             return new PreparedPrompt(
                 built.Ids,
@@ -328,5 +336,33 @@ public sealed class MultimodalEngine : IQwenEngine
         {
             built.Vision.ForEach(v => v.Pixels.Dispose());
         }
+    }
+
+    /// <summary>An image's or video's features: from the feature cache when the same pixels were encoded recently.</summary>
+    private float[] Features(ProcessedImage pixels, CancellationToken cancellationToken) =>
+        _features is null ? _vision!.Encode(pixels, cancellationToken)
+        : _features.GetOrEncode(EncoderFeatureCache.KeyOf(pixels.PixelValues.Span, [pixels.GridT, pixels.GridH, pixels.GridW]), () => _vision!.Encode(pixels, cancellationToken));
+
+    /// <summary>An audio clip's features: from the feature cache when the same log-mel features were encoded recently.</summary>
+    private float[] Features(ProcessedAudio audio, CancellationToken cancellationToken) =>
+        _features is null ? _audio!.Encode(audio, cancellationToken)
+        : _features.GetOrEncode(EncoderFeatureCache.KeyOf<long>(audio.InputFeatures, audio.FeatureAttentionMask), () => _audio!.Encode(audio, cancellationToken));
+
+    private static float[] Concatenate(float[][] parts)
+    {
+        if (parts.Length == 1)
+        {
+            return parts[0];
+        }
+
+        var all = new float[parts.Sum(p => p.Length)];
+        int offset = 0;
+        foreach (float[] part in parts)
+        {
+            part.CopyTo(all, offset);
+            offset += part.Length;
+        }
+
+        return all;
     }
 }
