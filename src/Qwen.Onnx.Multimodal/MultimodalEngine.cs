@@ -317,10 +317,10 @@ public sealed class MultimodalEngine : IQwenEngine
         try
         {
             started = Stopwatch.GetTimestamp();
-            float[] visionFeatures = Concatenate([.. built.Vision.Select(v => Features(v.Pixels, cancellationToken))]);
+            float[] visionFeatures = CancellableRun.Concatenate([.. built.Vision.Select(v => Features(v.Pixels, cancellationToken))]);
             stages["vision"] = Stopwatch.GetElapsedTime(started);
             started = Stopwatch.GetTimestamp();
-            float[] audioFeatures = Concatenate([.. built.Audios.Select(a => Features(a, cancellationToken))]);
+            float[] audioFeatures = CancellableRun.Concatenate([.. built.Audios.Select(a => Features(a, cancellationToken))]);
             stages["audio"] = Stopwatch.GetElapsedTime(started);
             return new PreparedPrompt(
                 built.Ids,
@@ -347,22 +347,4 @@ public sealed class MultimodalEngine : IQwenEngine
     private float[] Features(ProcessedAudio audio, CancellationToken cancellationToken) =>
         _features is null ? _audio!.Encode(audio, cancellationToken)
         : _features.GetOrEncode(EncoderFeatureCache.KeyOf<long>(audio.InputFeatures, audio.FeatureAttentionMask), () => _audio!.Encode(audio, cancellationToken));
-
-    private static float[] Concatenate(float[][] parts)
-    {
-        if (parts.Length == 1)
-        {
-            return parts[0];
-        }
-
-        var all = new float[parts.Sum(p => p.Length)];
-        int offset = 0;
-        foreach (float[] part in parts)
-        {
-            part.CopyTo(all, offset);
-            offset += part.Length;
-        }
-
-        return all;
-    }
 }

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Qwen.Onnx.Audio.Features;
 using Qwen.Onnx.Runtime;
@@ -13,7 +11,7 @@ namespace Qwen.Onnx.Audio.Encoding;
 /// <c>audio_features</c> [B, 750, hidden] out; the first N rows of each segment (its audio-token count) are its
 /// features. Names and element types come from the graph. Thread-safe; dispose to free the session.
 /// </summary>
-public sealed unsafe class QwenAudioEncoder : IDisposable
+public sealed class QwenAudioEncoder : IDisposable
 {
     private readonly DirectSession _session;
     private readonly PortSelection _inputs;
@@ -73,38 +71,7 @@ public sealed unsafe class QwenAudioEncoder : IDisposable
         ArgumentNullException.ThrowIfNull(audio);
         using var run = new CancellableRun(cancellationToken);
         using var outputs = new OwnedTensors(1);
-        float[] features = audio.InputFeatures;
-        Half[]? half = _halfPrecision ? ArrayPool<Half>.Shared.Rent(features.Length) : null;
-        try
-        {
-            long[] featureShape = [audio.Segments, audio.FeatureSize, audio.Frames];
-            fixed (float* single = features)
-            fixed (Half* narrow = half)
-            fixed (long* mask = audio.FeatureAttentionMask)
-            {
-                using var inputs = new OwnedTensors(2);
-                if (half is null)
-                {
-                    inputs.Wrap(0, single, features.Length, featureShape);
-                }
-                else
-                {
-                    TensorPrimitives.ConvertToHalf(features, half);
-                    inputs.Wrap(0, narrow, features.Length, featureShape);
-                }
-
-                inputs.Wrap(1, mask, audio.FeatureAttentionMask.Length, [audio.Segments, audio.Frames]);
-                run.Run(_session, _inputs, inputs.Tensors, _outputs, outputs);
-            }
-        }
-        finally
-        {
-            if (half is not null)
-            {
-                ArrayPool<Half>.Shared.Return(half);
-            }
-        }
-
+        run.RunEncoder(_session, _inputs, _outputs, outputs, audio.InputFeatures, [audio.Segments, audio.FeatureSize, audio.Frames], _halfPrecision, audio.FeatureAttentionMask, [audio.Segments, audio.Frames]);
         long[] shape = outputs[0].GetShape();
         if (shape.Length != 3 || shape[0] != audio.Segments || audio.TokenCounts.Any(n => n > shape[1]))
         {

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Qwen.Onnx.Runtime.Direct;
@@ -35,6 +37,62 @@ internal sealed class CancellableRun : IDisposable
         {
             throw new OperationCanceledException(Token);
         }
+    }
+
+    /// <summary>
+    /// Runs an encoder whose first input is features (float32, or float16 when <paramref name="halfPrecision"/>: narrowed
+    /// in bulk into a pooled buffer) and whose second is an int64 tensor (a grid or a mask); outputs land in <paramref name="outputs"/>.
+    /// </summary>
+    public unsafe void RunEncoder(DirectSession session, PortSelection inputNames, PortSelection outputNames, OwnedTensors outputs, ReadOnlySpan<float> features, ReadOnlySpan<long> featureShape, bool halfPrecision, ReadOnlySpan<long> second, ReadOnlySpan<long> secondShape)
+    {
+        Half[]? half = halfPrecision ? ArrayPool<Half>.Shared.Rent(features.Length) : null;
+        try
+        {
+            fixed (float* single = features)
+            fixed (Half* narrow = half)
+            fixed (long* other = second)
+            {
+                using var inputs = new OwnedTensors(2);
+                if (half is null)
+                {
+                    inputs.Wrap(0, single, features.Length, featureShape);
+                }
+                else
+                {
+                    TensorPrimitives.ConvertToHalf(features, half);
+                    inputs.Wrap(0, narrow, features.Length, featureShape);
+                }
+
+                inputs.Wrap(1, other, second.Length, secondShape);
+                Run(session, inputNames, inputs.Tensors, outputNames, outputs);
+            }
+        }
+        finally
+        {
+            if (half is not null)
+            {
+                ArrayPool<Half>.Shared.Return(half);
+            }
+        }
+    }
+
+    /// <summary>Concatenates feature arrays in order with one allocation (none for a single array).</summary>
+    public static float[] Concatenate(IReadOnlyList<float[]> parts)
+    {
+        if (parts.Count == 1)
+        {
+            return parts[0];
+        }
+
+        var all = new float[parts.Sum(p => p.Length)];
+        int offset = 0;
+        foreach (float[] part in parts)
+        {
+            part.CopyTo(all, offset);
+            offset += part.Length;
+        }
+
+        return all;
     }
 
     public void Dispose()

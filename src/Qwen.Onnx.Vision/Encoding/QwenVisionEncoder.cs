@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Qwen.Onnx.Runtime;
 using Qwen.Onnx.Runtime.Direct;
@@ -13,7 +11,7 @@ namespace Qwen.Onnx.Vision.Encoding;
 /// [tokens, hidden] out. Input names and element types (float32 or float16) come from the graph. Public exports are
 /// traced with one image, so each image is its own run. Thread-safe; dispose to free the session.
 /// </summary>
-public sealed unsafe class QwenVisionEncoder : IDisposable
+public sealed class QwenVisionEncoder : IDisposable
 {
     private readonly DirectSession _session;
     private readonly PortSelection _inputs;
@@ -84,16 +82,7 @@ public sealed unsafe class QwenVisionEncoder : IDisposable
     {
         ArgumentNullException.ThrowIfNull(images);
         using var run = new CancellableRun(cancellationToken);
-        float[][] parts = [.. images.Select(image => Encode(image, run))];
-        var all = new float[parts.Sum(p => p.Length)];
-        int offset = 0;
-        foreach (float[] part in parts)
-        {
-            part.CopyTo(all, offset);
-            offset += part.Length;
-        }
-
-        return all;
+        return CancellableRun.Concatenate([.. images.Select(image => Encode(image, run))]);
     }
 
     /// <inheritdoc />
@@ -101,40 +90,8 @@ public sealed unsafe class QwenVisionEncoder : IDisposable
 
     private float[] Encode(ProcessedImage image, CancellableRun run)
     {
-        ReadOnlySpan<float> pixels = image.PixelValues.Span;
-        Half[]? half = _halfPrecision ? ArrayPool<Half>.Shared.Rent(pixels.Length) : null;
-        long[] grid = [image.GridT, image.GridH, image.GridW];
         using var outputs = new OwnedTensors(1);
-        try
-        {
-            long[] shape = [image.PatchCount, image.PatchLength];
-            fixed (float* single = pixels)
-            fixed (Half* narrow = half)
-            fixed (long* gridThw = grid)
-            {
-                using var inputs = new OwnedTensors(2);
-                if (half is null)
-                {
-                    inputs.Wrap(0, single, pixels.Length, shape);
-                }
-                else
-                {
-                    TensorPrimitives.ConvertToHalf(pixels, half);
-                    inputs.Wrap(0, narrow, pixels.Length, shape);
-                }
-
-                inputs.Wrap(1, gridThw, 3, [1, 3]);
-                run.Run(_session, _inputs, inputs.Tensors, _outputs, outputs);
-            }
-        }
-        finally
-        {
-            if (half is not null)
-            {
-                ArrayPool<Half>.Shared.Return(half);
-            }
-        }
-
+        run.RunEncoder(_session, _inputs, _outputs, outputs, image.PixelValues.Span, [image.PatchCount, image.PatchLength], _halfPrecision, [image.GridT, image.GridH, image.GridW], [1, 3]);
         long[] featureShape = outputs[0].GetShape();
         if (featureShape.Length != 2 || featureShape[0] != image.TokenCount)
         {
