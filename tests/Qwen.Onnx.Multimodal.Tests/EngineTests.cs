@@ -170,7 +170,7 @@ public class EngineTests
         {
             using MultimodalEngine engine = await MultimodalEngine.LoadAsync(folder);
             var request = new QwenChatRequest([QwenChatMessage.User(VideoPart.FromFrameFiles([Image("video-frame-0.png")]).WithPixelBounds(3136, 8000), "?")]);
-            var e = Assert.ThrowsAsync<QwenOnnxException>(() => engine.InspectPromptAsync(request));
+            var e = Assert.ThrowsAsync<UnsupportedRequestException>(() => engine.InspectPromptAsync(request));
             Assert.That(e!.Message, Does.Contain("Qwen3-VL").And.Contain("frames as images"));
         }
         finally
