@@ -7,7 +7,7 @@ namespace Qwen.Onnx;
 /// A loaded model that answers <see cref="QwenChatRequest"/>s. Implemented by the text engine (ONNX Runtime GenAI)
 /// and the multimodal engine (ONNX Runtime); <c>QwenModel</c> picks one for a folder. Safe for concurrent requests.
 /// </summary>
-public interface IQwenEngine : IDisposable
+public interface IQwenEngine : IDisposable, IAsyncDisposable
 {
     /// <summary>The folder the model was loaded from.</summary>
     ModelFolder Folder { get; }
@@ -15,8 +15,11 @@ public interface IQwenEngine : IDisposable
     /// <summary>The tokenizer of the model.</summary>
     QwenTokenizer Tokenizer { get; }
 
-    /// <summary>The execution provider actually in use (after any fallback).</summary>
+    /// <summary>The execution provider every session runs on; CPU when a permitted fallback moved any of them there.</summary>
     ExecutionProvider Provider { get; }
+
+    /// <summary>The provider each of the model's sessions runs on, by graph name (a fallback may move some to the CPU).</summary>
+    IReadOnlyDictionary<string, ExecutionProvider> SessionProviders { get; }
 
     /// <summary>How long loading took.</summary>
     TimeSpan LoadTime { get; }

@@ -3,7 +3,10 @@ using Microsoft.Extensions.AI;
 
 namespace Qwen.Onnx.Extensions.AI;
 
-/// <summary>Turns Microsoft.Extensions.AI messages and options into a <see cref="QwenChatRequest"/>.</summary>
+/// <summary>
+/// Turns Microsoft.Extensions.AI messages and options into a <see cref="QwenChatRequest"/>; which
+/// <see cref="ChatOptions"/> members map and which are ignored is listed on <see cref="QwenChatClient"/>.
+/// </summary>
 internal static class ChatRequestMapping
 {
     public static QwenChatRequest ToRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
@@ -39,7 +42,7 @@ internal static class ChatRequestMapping
         options?.Tools is not { Count: > 0 } tools || options.ToolMode is NoneChatToolMode ? [] : [.. tools.Select(tool => tool switch
         {
             AIFunctionDeclaration function => new QwenTool(function.Name, function.Description, function.JsonSchema),
-            _ => throw new NotSupportedException($"Tool '{tool.Name}' ({tool.GetType().Name}) is not a function; Qwen models call functions only (AIFunction or AIFunctionDeclaration)."),
+            _ => throw new UnsupportedRequestException($"Tool '{tool.Name}' ({tool.GetType().Name}) is not a function; Qwen models call functions only (AIFunction or AIFunctionDeclaration)."),
         })];
 
     private static string ResultText(object? result) => result switch
@@ -55,7 +58,7 @@ internal static class ChatRequestMapping
         : role == ChatRole.Assistant ? QwenChatRole.Assistant
         : role == ChatRole.Tool ? QwenChatRole.Tool
         : role == ChatRole.User ? QwenChatRole.User
-        : throw new NotSupportedException($"The chat role '{role}' has no Qwen equivalent; use system, user, assistant or tool.");
+        : throw new UnsupportedRequestException($"The chat role '{role}' has no Qwen equivalent; use system, user, assistant or tool.");
 
     private static ContentPart? ToPart(AIContent content) => content switch
     {
@@ -64,9 +67,9 @@ internal static class ChatRequestMapping
         DataContent data when data.HasTopLevelMediaType("audio") => AudioPart.FromBytes(data.Data),
         UriContent uri when uri.Uri.IsFile && uri.HasTopLevelMediaType("image") => ImagePart.FromFile(uri.Uri.LocalPath),
         UriContent uri when uri.Uri.IsFile && uri.HasTopLevelMediaType("audio") => AudioPart.FromFile(uri.Uri.LocalPath),
-        DataContent { MediaType: var type } when type.StartsWith("video/", StringComparison.OrdinalIgnoreCase) => throw new NotSupportedException(
+        DataContent { MediaType: var type } when type.StartsWith("video/", StringComparison.OrdinalIgnoreCase) => throw new UnsupportedRequestException(
             $"Video files ({type}) cannot be decoded by Qwen.Onnx: extract frames (e.g. ffmpeg -vf fps=2) and send them as a Qwen.Onnx.VideoPart through QwenModel, or as images."),
-        DataContent or UriContent => throw new NotSupportedException($"Content of type {((content as DataContent)?.MediaType ?? (content as UriContent)?.MediaType)} is not supported: send text, image/* or audio/* data, or local file URIs."),
+        DataContent or UriContent => throw new UnsupportedRequestException($"Content of type {((content as DataContent)?.MediaType ?? (content as UriContent)?.MediaType)} is not supported: send text, image/* or audio/* data, or local file URIs."),
         _ => null,
     };
 
@@ -77,9 +80,6 @@ internal static class ChatRequestMapping
             return new GenerationOptions();
         }
 
-        object? penalty = null, thinking = null;
-        options.AdditionalProperties?.TryGetValue("repetition_penalty", out penalty);
-        options.AdditionalProperties?.TryGetValue("enable_thinking", out thinking);
         return new GenerationOptions
         {
             MaxNewTokens = options.MaxOutputTokens ?? new GenerationOptions().MaxNewTokens,
@@ -88,8 +88,38 @@ internal static class ChatRequestMapping
             TopK = options.TopK,
             Seed = options.Seed is long seed ? unchecked((int)seed) : null,
             StopSequences = options.StopSequences is { } stops ? [.. stops] : [],
-            RepetitionPenalty = penalty is null ? null : Convert.ToSingle(penalty, System.Globalization.CultureInfo.InvariantCulture),
-            EnableThinking = thinking is null ? null : Convert.ToBoolean(thinking, System.Globalization.CultureInfo.InvariantCulture),
+            RepetitionPenalty = Additional<float>(options, "repetition_penalty"),
+            EnableThinking = Additional<bool>(options, "enable_thinking") ?? options.Reasoning?.Effort switch
+            {
+                null => null,
+                ReasoningEffort.None => false,
+                _ => true,
+            },
         };
+    }
+
+    /// <summary>
+    /// An additional property as <typeparamref name="T"/>: CLR values through <c>AdditionalPropertiesDictionary.TryGetValue&lt;T&gt;</c>
+    /// (which converts IConvertible values), JSON values through the serializer.
+    /// </summary>
+    /// <exception cref="ArgumentException">The property is present but is not a <typeparamref name="T"/>.</exception>
+    private static T? Additional<T>(ChatOptions options, string name)
+        where T : struct
+    {
+        if (options.AdditionalProperties is not { } properties || !properties.TryGetValue(name, out object? raw) || raw is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return raw is JsonElement json ? json.Deserialize<T>(ToolJson.Options)
+                : properties.TryGetValue(name, out T value) ? value
+                : throw new InvalidCastException();
+        }
+        catch (Exception e) when (e is JsonException or InvalidCastException or FormatException)
+        {
+            throw new ArgumentException($"ChatOptions.AdditionalProperties[\"{name}\"] must be a {(typeof(T) == typeof(bool) ? "boolean" : "number")}; it is {raw}.", nameof(options), e);
+        }
     }
 }

@@ -7,16 +7,27 @@ namespace Qwen.Onnx.Extensions.AI;
 /// An <see cref="IChatClient"/> over a <see cref="QwenModel"/>. Text, images and audio (as <see cref="DataContent"/>
 /// with an image/* or audio/* media type, or local file <see cref="UriContent"/>) all reach the model; streaming
 /// yields one update per token and a last update with the finish reason and usage. <see cref="ChatOptions"/> map to
-/// <see cref="GenerationOptions"/> (AdditionalProperties "repetition_penalty" and "enable_thinking" too). Function
+/// <see cref="GenerationOptions"/> as the remarks list. Function
 /// tools (<see cref="ChatOptions.Tools"/>) reach GenAI-layout text models through their chat template; the model's
 /// calls come back as <see cref="FunctionCallContent"/> (also when streaming, in the last update), so
 /// <c>UseFunctionInvocation()</c> works (<see cref="ChatToolMode.None"/> sends no tools; a required tool mode cannot be
 /// enforced through Qwen's template and behaves as auto). Qwen3's <c>&lt;think&gt;</c> reasoning comes back as
 /// <see cref="TextReasoningContent"/>, apart from the answer. Safe for concurrent use.
 /// </summary>
+/// <remarks>
+/// <see cref="ChatOptions"/> members that are mapped: Instructions (a system message), MaxOutputTokens, Temperature,
+/// TopP, TopK, Seed, StopSequences, Tools, ToolMode, Reasoning (effort None turns Qwen3 thinking off, any other effort
+/// on), and AdditionalProperties "repetition_penalty" (a number) and "enable_thinking" (a boolean), given as CLR
+/// values or as the JSON elements a deserialised request carries (a value of the wrong type is an
+/// <see cref="ArgumentException"/>). Ignored, because a local model has no equivalent: ModelId (one client serves one
+/// model), ConversationId, ContinuationToken and AllowBackgroundResponses (no server-side state; the prompt cache reuses
+/// a repeated prefix by itself), FrequencyPenalty and PresencePenalty (Qwen's generation config uses a repetition
+/// penalty instead), AllowMultipleToolCalls (the chat template always permits several), Reasoning.Output (reasoning is
+/// always returned in full) and RawRepresentationFactory.
+/// </remarks>
 public sealed class QwenChatClient : IChatClient
 {
-    private readonly QwenModel _model;
+    private readonly QwenModelSource _source;
     private readonly bool _ownsModel;
     private readonly ChatClientMetadata _metadata;
 
@@ -24,11 +35,16 @@ public sealed class QwenChatClient : IChatClient
     /// <param name="model">The model.</param>
     /// <param name="ownsModel">Dispose the model with the client.</param>
     public QwenChatClient(QwenModel model, bool ownsModel = false)
+        : this(new QwenModelSource(model ?? throw new ArgumentNullException(nameof(model))), ownsModel)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        _model = model;
+    }
+
+    /// <summary>A client over a model that may still be loading (dependency injection); the source's owner disposes it.</summary>
+    internal QwenChatClient(QwenModelSource source, bool ownsModel = false)
+    {
+        _source = source;
         _ownsModel = ownsModel;
-        _metadata = new ChatClientMetadata("qwen-onnx", null, model.Folder.Name);
+        _metadata = new ChatClientMetadata("qwen-onnx", null, source.Name);
     }
 
     /// <inheritdoc />
@@ -36,14 +52,15 @@ public sealed class QwenChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         QwenChatRequest request = ChatRequestMapping.ToRequest(messages, options);
-        QwenChatResponse response = await _model.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
+        QwenModel model = await _source.GetAsync(cancellationToken).ConfigureAwait(false);
+        QwenChatResponse response = await model.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
         (string? reasoning, string answer) = ThinkingMarkup.Split(response.Text);
         (string text, IReadOnlyList<QwenToolCall> calls) = request.Tools.Count > 0 ? ToolCallMarkup.Extract(answer) : (answer, []);
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, ChatResponseMapping.ToContents(reasoning, text, calls)))
         {
             FinishReason = ChatResponseMapping.ToFinishReason(response.FinishReason, calls.Count > 0),
             Usage = ChatResponseMapping.ToUsage(response.Usage),
-            ModelId = _model.Folder.Name,
+            ModelId = model.Folder.Name,
             CreatedAt = DateTimeOffset.UtcNow,
         };
     }
@@ -54,9 +71,10 @@ public sealed class QwenChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         string responseId = Guid.NewGuid().ToString("N");
         QwenChatRequest request = ChatRequestMapping.ToRequest(messages, options);
-        var reasoning = new ReasoningStreamSplitter(_model.RenderPrompt(request).TrimEnd().EndsWith(ThinkingMarkup.Open, StringComparison.Ordinal));
+        QwenModel model = await _source.GetAsync(cancellationToken).ConfigureAwait(false);
+        var reasoning = new ReasoningStreamSplitter(model.RenderPrompt(request).TrimEnd().EndsWith(ThinkingMarkup.Open, StringComparison.Ordinal));
         ToolCallStreamFilter? filter = request.Tools.Count > 0 ? new ToolCallStreamFilter() : null;
-        await foreach (QwenChatResponseUpdate update in _model.GenerateStreamingAsync(request, cancellationToken).ConfigureAwait(false))
+        await foreach (QwenChatResponseUpdate update in model.GenerateStreamingAsync(request, cancellationToken).ConfigureAwait(false))
         {
             (string thought, string answer) = reasoning.Push(update.Text);
             if (update.Completion is not null)
@@ -65,7 +83,7 @@ public sealed class QwenChatClient : IChatClient
             }
 
             string text = filter?.Push(answer) ?? answer;
-            var chunk = new ChatResponseUpdate(ChatRole.Assistant, ChatResponseMapping.ToContents(thought, text, [])) { ResponseId = responseId, ModelId = _model.Folder.Name };
+            var chunk = new ChatResponseUpdate(ChatRole.Assistant, ChatResponseMapping.ToContents(thought, text, [])) { ResponseId = responseId, ModelId = model.Folder.Name };
             if (update.Completion is QwenCompletion done)
             {
                 (string heldText, IReadOnlyList<QwenToolCall> calls) = filter?.Finish() ?? (string.Empty, []);
@@ -88,7 +106,7 @@ public sealed class QwenChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(serviceType);
         return serviceKey is not null ? null
             : serviceType == typeof(ChatClientMetadata) ? _metadata
-            : serviceType.IsInstanceOfType(_model) ? _model
+            : _source.Loaded is { } model && serviceType.IsInstanceOfType(model) ? model
             : serviceType.IsInstanceOfType(this) ? this
             : null;
     }
@@ -98,7 +116,7 @@ public sealed class QwenChatClient : IChatClient
     {
         if (_ownsModel)
         {
-            _model.Dispose();
+            _source.Dispose();
         }
     }
 }

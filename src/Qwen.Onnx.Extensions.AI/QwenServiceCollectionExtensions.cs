@@ -9,8 +9,10 @@ namespace Qwen.Onnx.Extensions.AI;
 public static class QwenServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds a <see cref="QwenChatClient"/> (a singleton that loads the model on first use) through
-    /// <c>AddChatClient</c>, so the returned builder can add logging, OpenTelemetry or function invocation. Options are
+    /// Adds a <see cref="QwenChatClient"/> singleton through <c>AddChatClient</c>, so the returned builder can add
+    /// logging, OpenTelemetry or function invocation. Resolving the client never loads the model on the resolving
+    /// thread: a hosted service loads it asynchronously while the host starts (a load failure stops the host with the
+    /// typed error, and is logged), and without a host the first request starts the load and waits for it. Options are
     /// validated when the host starts; the model logs through the container's <see cref="ILoggerFactory"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -24,7 +26,7 @@ public static class QwenServiceCollectionExtensions
             .Validate(o => Directory.Exists(o.ModelPath), "QwenChatClientOptions.ModelPath must be an existing model folder.")
             .Validate(o => o.DeviceId >= 0 && o.MaxConcurrentRequests > 0 && Enum.IsDefined(o.Provider), "QwenChatClientOptions: DeviceId must be ≥ 0, MaxConcurrentRequests ≥ 1, Provider cpu, cuda or dml.")
             .ValidateOnStart();
-        return services.AddChatClient(provider =>
+        services.AddSingleton(provider =>
         {
             QwenChatClientOptions options = provider.GetRequiredService<IOptions<QwenChatClientOptions>>().Value;
             var modelOptions = new QwenModelOptions
@@ -36,7 +38,14 @@ public static class QwenServiceCollectionExtensions
                 MaxConcurrentRequests = options.MaxConcurrentRequests,
                 LoggerFactory = provider.GetService<ILoggerFactory>(),
             };
-            return new QwenChatClient(QwenModel.LoadAsync(options.ModelPath, modelOptions).GetAwaiter().GetResult(), ownsModel: true);
+            return new QwenModelSource(
+                options.ModelPath,
+                cancellationToken => QwenModel.LoadAsync(options.ModelPath, modelOptions, cancellationToken),
+                modelOptions.LoggerFactory?.CreateLogger<QwenChatClient>());
         });
+        services.AddHostedService<QwenModelWarmup>();
+
+        // The container disposes the model source (and with it the model); the client only borrows it.
+        return services.AddChatClient(provider => new QwenChatClient(provider.GetRequiredService<QwenModelSource>()));
     }
 }

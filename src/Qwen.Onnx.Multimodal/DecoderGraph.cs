@@ -15,6 +15,7 @@ internal sealed class DecoderGraph : IDisposable
     {
         Embed = embed;
         Decoder = decoder;
+        Folder = folder;
         Dictionary<string, GraphPort> inputs = decoder.Inputs.ToDictionary(p => p.Name);
         string tokens = embed is null ? "input_ids" : "inputs_embeds";
         foreach (string required in new[] { tokens, "attention_mask", "position_ids" })
@@ -64,6 +65,9 @@ internal sealed class DecoderGraph : IDisposable
             throw new InvalidModelException(folder, $"{(embed is null ? "onnx/model.onnx does" : "embed_tokens and decoder_model_merged do")} not have the onnx-community inputs and outputs: {e.Message}", e);
         }
     }
+
+    /// <summary>The model folder, for errors about the export.</summary>
+    public string Folder { get; }
 
     /// <summary>embed_tokens; <see langword="null"/> when the decoder takes token ids itself.</summary>
     public DirectSession? Embed { get; }

@@ -1,10 +1,7 @@
 using System.Diagnostics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Microsoft.ML.OnnxRuntime;
 using Qwen.Onnx.Multimodal.Caching;
-using Qwen.Onnx.Runtime;
 using Qwen.Onnx.Runtime.Direct;
 
 namespace Qwen.Onnx.Multimodal;
@@ -14,53 +11,62 @@ namespace Qwen.Onnx.Multimodal;
 /// previous <c>present.*</c> outputs as <c>past_key_values.*</c> (native tensors, never copied), and returns the last
 /// position's logits. Positions continue after the prompt as the last prompt position + 1 + k on every row (the rope
 /// delta of M-RoPE prompts). A decode step allocates no managed memory: the sessions run through
-/// <see cref="DirectSession"/>, tensors are <see cref="NativeTensor"/> handles, and the token, position, mask and
-/// embedding buffers live on the pinned heap for the whole request.
+/// <see cref="DirectSession"/>, and the token, position, mask and embedding buffers live on the pinned heap for the
+/// whole request. Every native tensor has one owner here: <c>_fixed</c> and <c>_stepEmbedding</c> (the step's
+/// inputs), <c>_past</c> (the last run's logits and KV cache) and <c>_present</c> (the run in flight); the arrays of
+/// run inputs only borrow views of them.
 /// </summary>
 internal sealed unsafe class DecoderLoop : IDisposable
 {
+    private const int TokenSlot = 0, PositionSlot = 1, MaskSlot = 2;
+
     private readonly DecoderGraph _graph;
-    private readonly RunOptions _run;
-    private readonly CancellationToken _cancellation;
+    private readonly CancellableRun _run;
     private readonly long[] _ones;
 
     // The PromptKeys of every position in the KV cache, so the cache can serve the next request.
     private readonly long[] _keys;
     private readonly long[] _token = GC.AllocateArray<long>(1, pinned: true);
     private readonly long[] _position = GC.AllocateArray<long>(3, pinned: true);
-    private readonly NativeTensor[] _inputs;
-    private readonly NativeTensor[] _stepEmbedInput;
-    private readonly NativeTensor[] _stepEmbedOutput;
 
-    // One step's embedding, written by embed_tokens (float16 models use its first half).
-    private readonly float[] _stepEmbedding;
-    private NativeTensor[] _outputs;
-    private NativeTensor[] _previous;
+    // One step's embedding, written in place by embed_tokens (float16 models use its first half).
+    private readonly float[] _stepEmbedding = [];
+    private readonly OwnedTensors _fixed = new(3);
+    private readonly OwnedTensors _stepEmbeddingTensor = new(1);
+    private readonly NativeTensor[] _inputs;
+    private OwnedTensors _present;
+    private OwnedTensors _past;
     private float[] _logits = [];
     private long _ropeDelta;
 
-    public DecoderLoop(DecoderGraph graph, RunOptions run, int contextLength, CancellationToken cancellation)
+    public DecoderLoop(DecoderGraph graph, CancellableRun run, int contextLength)
     {
         _graph = graph;
         _run = run;
-        _cancellation = cancellation;
         _ones = GC.AllocateArray<long>(contextLength + 1, pinned: true);
         Array.Fill(_ones, 1L);
         _keys = new long[contextLength + 1];
         _inputs = new NativeTensor[graph.DecoderInputs.Names.Count];
-        _outputs = new NativeTensor[graph.DecoderOutputs.Names.Count];
-        _previous = new NativeTensor[_outputs.Length];
+        _present = new OwnedTensors(graph.DecoderOutputs.Names.Count);
+        _past = new OwnedTensors(_present.Count);
 
         // The decode step's fixed-shape tensors live for the whole request: only their contents change per token.
         // A decoder on token ids takes the token tensor itself; otherwise embed_tokens writes the step embedding.
-        long[] embeddingShape = [1, 1, graph.HiddenSize];
-        _stepEmbedInput = [NativeTensor.Wrap(Pin(_token), 1, [1, 1])];
-        _stepEmbedding = GC.AllocateArray<float>(graph.HiddenSize, pinned: true);
-        _stepEmbedOutput = graph.TakesTokenIds ? [] : [graph.HalfPrecision
-            ? NativeTensor.Wrap((Half*)Pin(_stepEmbedding), graph.HiddenSize, embeddingShape)
-            : NativeTensor.Wrap(Pin(_stepEmbedding), graph.HiddenSize, embeddingShape)];
-        _inputs[0] = graph.TakesTokenIds ? _stepEmbedInput[0] : _stepEmbedOutput[0];
-        _inputs[2] = graph.ThreeRowPositions ? NativeTensor.Wrap(Pin(_position), 3, [3, 1, 1]) : NativeTensor.Wrap(Pin(_position), 1, [1, 1]);
+        _fixed.Wrap(TokenSlot, Pin(_token), 1, [1, 1]);
+        _fixed.Wrap(PositionSlot, Pin(_position), graph.ThreeRowPositions ? 3 : 1, graph.ThreeRowPositions ? [3, 1, 1] : [1, 1]);
+        if (!graph.TakesTokenIds)
+        {
+            long[] embeddingShape = [1, 1, graph.HiddenSize];
+            _stepEmbedding = GC.AllocateArray<float>(graph.HiddenSize, pinned: true);
+            if (graph.HalfPrecision)
+            {
+                _stepEmbeddingTensor.Wrap(0, (Half*)Pin(_stepEmbedding), graph.HiddenSize, embeddingShape);
+            }
+            else
+            {
+                _stepEmbeddingTensor.Wrap(0, Pin(_stepEmbedding), graph.HiddenSize, embeddingShape);
+            }
+        }
     }
 
     /// <summary>Tokens in the KV cache.</summary>
@@ -93,8 +99,10 @@ internal sealed unsafe class DecoderLoop : IDisposable
             prompt.Positions.AsSpan((r * s) + reused, fresh).CopyTo(positions.AsSpan(r * fresh));
         }
 
-        var inputs = new NativeTensor[_inputs.Length];
-        NativeTensor embedded = default;
+        // Owners of this run's inputs; the views in `inputs` are only borrowed from them.
+        using var own = new OwnedTensors(3);
+        using var embedded = new OwnedTensors(1);
+        using OwnedTensors pasts = reused > 0 ? cached!.Take(reused, _graph.HalfPrecision) : EmptyPasts();
         long[]? freshIds = null;
         try
         {
@@ -106,34 +114,29 @@ internal sealed unsafe class DecoderLoop : IDisposable
                     freshIds[i] = prompt.Ids[reused + i];
                 }
 
-                inputs[0] = NativeTensor.Wrap(Pin(freshIds), fresh, [1, fresh]);
+                own.Wrap(0, Pin(freshIds), fresh, [1, fresh]);
             }
             else
             {
                 long started = Stopwatch.GetTimestamp();
-                embedded = EmbedPrompt(prompt.Ids);
-                EncoderFeatures.Merge(prompt, embedded, _graph.HiddenSize, _graph.HalfPrecision);
+                EmbedPrompt(prompt.Ids, embedded);
+                EncoderFeatures.Merge(prompt, embedded[0], _graph.HiddenSize, _graph.HalfPrecision, _graph.Folder);
                 PromptEmbedTime = Stopwatch.GetElapsedTime(started);
-                inputs[0] = Rows(embedded, reused, fresh);
+                Rows(embedded[0], reused, fresh, own);
             }
 
-            inputs[1] = NativeTensor.Wrap(Pin(_ones), s, [1, s]);
-            inputs[2] = NativeTensor.Wrap(Pin(positions), positions.Length, rows == 3 ? [3, 1, fresh] : [1, fresh]);
-            NativeTensor[] pasts = reused > 0 ? cached!.Take(reused, _graph.HalfPrecision) : EmptyPasts();
-            pasts.CopyTo(inputs, 3);
+            own.Wrap(1, Pin(_ones), s, [1, s]);
+            own.Wrap(2, Pin(positions), positions.Length, rows == 3 ? [3, 1, fresh] : [1, fresh]);
+            var inputs = new NativeTensor[_inputs.Length];
+            own.Tensors.CopyTo(inputs);
+            pasts.Tensors.CopyTo(inputs.AsSpan(3));
             _ropeDelta = prompt.RopeDelta;
             Length = s;
             ReusedTokens = reused;
             return Decode(inputs, fresh);
         }
-        catch (OnnxRuntimeCallException) when (_cancellation.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(_cancellation);
-        }
         finally
         {
-            ReleaseAll(inputs);
-            embedded.Release();
             GC.KeepAlive(positions);
             GC.KeepAlive(freshIds);
         }
@@ -142,8 +145,12 @@ internal sealed unsafe class DecoderLoop : IDisposable
     /// <summary>Hands this request's KV cache and its keys over, for the next request to reuse.</summary>
     public CachedPrefix DetachCache()
     {
-        NativeTensor[] pasts = _previous[1..];
-        _previous.AsSpan(1).Clear();
+        var pasts = new OwnedTensors(_past.Count - 1);
+        for (int i = 0; i < pasts.Count; i++)
+        {
+            _past.MoveTo(i + 1, pasts, i);
+        }
+
         return new CachedPrefix(_keys[..Length], pasts);
     }
 
@@ -154,37 +161,28 @@ internal sealed unsafe class DecoderLoop : IDisposable
         _token[0] = token;
         _keys[Length] = token;
         Array.Fill(_position, Length + _ropeDelta);
-        _previous.AsSpan(1).CopyTo(_inputs.AsSpan(3));
-        Span<long> maskShape = [1, Length + 1];
-        _inputs[1] = NativeTensor.Wrap(Pin(_ones), Length + 1, maskShape);
-        try
+        _fixed.Wrap(MaskSlot, Pin(_ones), Length + 1, [1, Length + 1]);
+        if (_graph.Embed is { } embed)
         {
-            if (_graph.Embed is { } embed)
-            {
-                long started = Stopwatch.GetTimestamp();
-                embed.Run(_run, _graph.EmbedInputs!, _stepEmbedInput, _graph.EmbedOutputs!, _stepEmbedOutput);
-                RunTime += Stopwatch.GetElapsedTime(started);
-            }
+            long started = Stopwatch.GetTimestamp();
+            _run.Run(embed, _graph.EmbedInputs!, _fixed.Tensors[..1], _graph.EmbedOutputs!, _stepEmbeddingTensor);
+            RunTime += Stopwatch.GetElapsedTime(started);
+        }
 
-            Length++;
-            return Decode(_inputs, 1);
-        }
-        catch (OnnxRuntimeCallException) when (_cancellation.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(_cancellation);
-        }
-        finally
-        {
-            _inputs[1].Release();
-        }
+        _inputs[0] = _graph.TakesTokenIds ? _fixed[TokenSlot] : _stepEmbeddingTensor[0];
+        _inputs[1] = _fixed[MaskSlot];
+        _inputs[2] = _fixed[PositionSlot];
+        _past.Tensors[1..].CopyTo(_inputs.AsSpan(3));
+        Length++;
+        return Decode(_inputs, 1);
     }
 
     public void Dispose()
     {
-        ReleaseAll(_previous);
-        _stepEmbedInput[0].Release();
-        ReleaseAll(_stepEmbedOutput);
-        _inputs[2].Release();
+        _past.Dispose();
+        _present.Dispose();
+        _fixed.Dispose();
+        _stepEmbeddingTensor.Dispose();
     }
 
     /// <summary>The mask is a view of the ones buffer, which holds the context length; the engine stops before it.</summary>
@@ -199,63 +197,70 @@ internal sealed unsafe class DecoderLoop : IDisposable
     private static T* Pin<T>(T[] pinnedArray)
         where T : unmanaged => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinnedArray));
 
-    private static void ReleaseAll(Span<NativeTensor> tensors)
-    {
-        foreach (ref NativeTensor t in tensors)
-        {
-            t.Release();
-            t = default;
-        }
-    }
-
     /// <summary>Runs the decoder and returns the logits of the last of its <paramref name="tokens"/> positions.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Span<float> Decode(NativeTensor[] inputs, int tokens)
     {
         long started = Stopwatch.GetTimestamp();
-        _graph.Decoder.Run(_run, _graph.DecoderInputs, inputs, _graph.DecoderOutputs, _outputs);
+        _run.Run(_graph.Decoder, _graph.DecoderInputs, inputs, _graph.DecoderOutputs, _present);
         RunTime += Stopwatch.GetElapsedTime(started);
 
-        // This step's present.* become the next step's past; the previous step's tensors are no longer needed.
-        ReleaseAll(_previous);
-        (_previous, _outputs) = (_outputs, _previous);
+        // This run's present.* become the next run's past; the previous run's tensors are no longer needed.
+        (_past, _present) = (_present, _past);
+        _present.ReleaseAll();
         if (!_graph.HalfPrecision)
         {
-            Span<float> logits = _previous[0].GetData<float>();
+            // A view into the native logits, valid until the next run replaces _past.
+            Span<float> logits = _past[0].GetData<float>();
             return logits[^(logits.Length / tokens)..];
         }
 
         // float16 logits are widened once per step into a buffer the sampler may modify.
-        ReadOnlySpan<Half> half = _previous[0].GetData<Half>();
-        half = half[^(half.Length / tokens)..];
-        if (_logits.Length != half.Length)
+        int vocabulary = _past[0].GetData<Half>().Length / tokens;
+        if (_logits.Length != vocabulary)
         {
-            _logits = new float[half.Length];
+            _logits = new float[vocabulary];
         }
 
-        TensorPrimitives.ConvertToSingle(half, _logits);
+        _past[0].CopyAsSingle((tokens - 1) * vocabulary, _logits);
         return _logits;
     }
 
-    /// <summary>A view of <paramref name="count"/> embedding rows from <paramref name="first"/> on (no copy).</summary>
-    private NativeTensor Rows(NativeTensor embedded, int first, int count)
+    /// <summary>A view of <paramref name="count"/> embedding rows from <paramref name="first"/> on (no copy), held in slot 0 of <paramref name="owner"/>.</summary>
+    private void Rows(NativeTensor embedded, int first, int count, OwnedTensors owner)
     {
         int hidden = _graph.HiddenSize;
         long[] shape = [1, count, hidden];
-        return _graph.HalfPrecision
-            ? NativeTensor.Wrap((Half*)Unsafe.AsPointer(ref embedded.GetData<Half>()[first * hidden]), count * hidden, shape)
-            : NativeTensor.Wrap((float*)Unsafe.AsPointer(ref embedded.GetData<float>()[first * hidden]), count * hidden, shape);
+        if (_graph.HalfPrecision)
+        {
+            owner.Wrap(0, (Half*)Unsafe.AsPointer(ref embedded.GetData<Half>()[first * hidden]), count * hidden, shape);
+        }
+        else
+        {
+            owner.Wrap(0, (float*)Unsafe.AsPointer(ref embedded.GetData<float>()[first * hidden]), count * hidden, shape);
+        }
     }
 
-    private NativeTensor[] EmptyPasts()
+    private OwnedTensors EmptyPasts()
     {
         long[] emptyPast = [1, _graph.KeyValueHeads, 0, _graph.HeadSize];
-        return [.. Enumerable.Range(0, _inputs.Length - 3).Select(_ => _graph.HalfPrecision
-            ? NativeTensor.Wrap((Half*)Pin(_ones), 0, emptyPast)
-            : NativeTensor.Wrap((float*)Pin(_ones), 0, emptyPast))];
+        var pasts = new OwnedTensors(_inputs.Length - 3);
+        for (int i = 0; i < pasts.Count; i++)
+        {
+            if (_graph.HalfPrecision)
+            {
+                pasts.Wrap(i, (Half*)Pin(_ones), 0, emptyPast);
+            }
+            else
+            {
+                pasts.Wrap(i, (float*)Pin(_ones), 0, emptyPast);
+            }
+        }
+
+        return pasts;
     }
 
-    private NativeTensor EmbedPrompt(int[] ids)
+    private void EmbedPrompt(int[] ids, OwnedTensors output)
     {
         long[] pinned = GC.AllocateArray<long>(ids.Length, pinned: true);
         for (int i = 0; i < ids.Length; i++)
@@ -263,18 +268,9 @@ internal sealed unsafe class DecoderLoop : IDisposable
             pinned[i] = ids[i];
         }
 
-        Span<NativeTensor> input = [NativeTensor.Wrap(Pin(pinned), ids.Length, [1, ids.Length])];
-        Span<NativeTensor> output = [default];
-        try
-        {
-            _graph.Embed!.Run(_run, _graph.EmbedInputs!, input, _graph.EmbedOutputs!, output);
-        }
-        finally
-        {
-            input[0].Release();
-            GC.KeepAlive(pinned);
-        }
-
-        return output[0];
+        using var input = new OwnedTensors(1);
+        input.Wrap(0, Pin(pinned), ids.Length, [1, ids.Length]);
+        _run.Run(_graph.Embed!, _graph.EmbedInputs!, input.Tensors, _graph.EmbedOutputs!, output);
+        GC.KeepAlive(pinned);
     }
 }

@@ -11,25 +11,26 @@ namespace Qwen.Onnx.Multimodal;
 internal static class EncoderFeatures
 {
     /// <summary>Writes the encoders' feature rows over the embeddings of their placeholder tokens, in order.</summary>
-    public static void Merge(PreparedPrompt prompt, NativeTensor embedded, int hidden, bool halfPrecision)
+    /// <exception cref="InvalidModelException">The encoders returned another number of rows than the prompt has pads: the export does not match its config.</exception>
+    public static void Merge(PreparedPrompt prompt, NativeTensor embedded, int hidden, bool halfPrecision, string folder)
     {
         if (!halfPrecision)
         {
             Span<float> embeds = embedded.GetData<float>();
-            Merge(prompt.Ids, embeds, hidden, prompt.VisionTokenIds, prompt.VisionFeatures);
-            Merge(prompt.Ids, embeds, hidden, prompt.AudioTokenIds, prompt.AudioFeatures);
+            Merge(prompt.Ids, embeds, hidden, prompt.VisionTokenIds, prompt.VisionFeatures, folder);
+            Merge(prompt.Ids, embeds, hidden, prompt.AudioTokenIds, prompt.AudioFeatures, folder);
             return;
         }
 
         Span<Half> half = embedded.GetData<Half>();
         var widened = new float[half.Length];
         TensorPrimitives.ConvertToSingle(half, widened);
-        Merge(prompt.Ids, widened, hidden, prompt.VisionTokenIds, prompt.VisionFeatures);
-        Merge(prompt.Ids, widened, hidden, prompt.AudioTokenIds, prompt.AudioFeatures);
+        Merge(prompt.Ids, widened, hidden, prompt.VisionTokenIds, prompt.VisionFeatures, folder);
+        Merge(prompt.Ids, widened, hidden, prompt.AudioTokenIds, prompt.AudioFeatures, folder);
         TensorPrimitives.ConvertToHalf(widened, half);
     }
 
-    private static void Merge(int[] ids, Span<float> embeds, int hidden, int[] padIds, float[] features)
+    private static void Merge(int[] ids, Span<float> embeds, int hidden, int[] padIds, float[] features, string folder)
     {
         int rows = 0;
         for (int i = 0; i < ids.Length; i++)
@@ -38,7 +39,7 @@ internal static class EncoderFeatures
             {
                 if ((rows + 1) * hidden > features.Length)
                 {
-                    throw new InvalidOperationException($"The prompt has more placeholder tokens ({string.Join('/', padIds)}) than the encoder returned feature rows ({features.Length / Math.Max(hidden, 1)}).");
+                    throw new InvalidModelException(folder, $"the prompt has more placeholder tokens ({string.Join('/', padIds)}) than the encoder returned feature rows ({features.Length / Math.Max(hidden, 1)}); the export's hidden size or merge size does not match its config.");
                 }
 
                 features.AsSpan(rows * hidden, hidden).CopyTo(embeds.Slice(i * hidden, hidden));
@@ -48,7 +49,7 @@ internal static class EncoderFeatures
 
         if (rows * hidden != features.Length)
         {
-            throw new InvalidOperationException($"The encoder returned {features.Length / Math.Max(hidden, 1)} feature rows for {rows} placeholder tokens ({string.Join('/', padIds)}); the export's hidden size or merge size does not match its config.");
+            throw new InvalidModelException(folder, $"the encoder returned {features.Length / Math.Max(hidden, 1)} feature rows for {rows} placeholder tokens ({string.Join('/', padIds)}); the export's hidden size or merge size does not match its config.");
         }
     }
 }

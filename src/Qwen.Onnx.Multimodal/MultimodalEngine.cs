@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Microsoft.ML.OnnxRuntime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Qwen.Onnx.Audio;
 using Qwen.Onnx.Audio.Encoding;
+using Qwen.Onnx.Audio.Features;
 using Qwen.Onnx.Generation;
 using Qwen.Onnx.Models;
 using Qwen.Onnx.Multimodal.Caching;
@@ -33,9 +35,11 @@ public sealed class MultimodalEngine : IQwenEngine
     private readonly PromptAssembler _prompts;
     private readonly RequestGate _gate;
     private readonly PromptCache? _promptCache;
+    private readonly EncoderFeatureCache? _features;
     private readonly IChatTemplate? _template;
+    private readonly ILogger _logger;
 
-    private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, ExecutionProvider provider, QwenModelOptions options, IChatTemplate? template)
+    private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, Dictionary<string, ExecutionProvider> providers, QwenModelOptions options, IChatTemplate? template)
     {
         _template = template;
         Folder = folder;
@@ -52,9 +56,16 @@ public sealed class MultimodalEngine : IQwenEngine
             audio is null ? null : QwenAudioProcessor.FromModelFolder(folder.Path),
             decoder.ThreeRowPositions,
             template);
-        Provider = provider;
+        SessionProviders = providers;
+
+        // One session on the CPU (a permitted fallback) means the model does not run wholly on the requested provider.
+        Provider = providers.Values.Distinct().Count() == 1 ? providers.Values.First() : ExecutionProvider.Cpu;
         _gate = new RequestGate(options.MaxConcurrentRequests);
         _promptCache = options.ReusePromptCache ? new PromptCache() : null;
+
+        // Four entries hold the images of a typical conversation (a 1369-token Qwen2-VL-2B image is 8 MB of features).
+        _features = options.ReusePromptCache ? new EncoderFeatureCache(4) : null;
+        _logger = options.LoggerFactory?.CreateLogger<MultimodalEngine>() ?? NullLogger<MultimodalEngine>.Instance;
     }
 
     /// <inheritdoc />
@@ -67,7 +78,13 @@ public sealed class MultimodalEngine : IQwenEngine
     public ExecutionProvider Provider { get; }
 
     /// <inheritdoc />
+    public IReadOnlyDictionary<string, ExecutionProvider> SessionProviders { get; }
+
+    /// <inheritdoc />
     public TimeSpan LoadTime { get; private init; }
+
+    /// <summary>Encoder runs the feature cache could not serve (null when <see cref="QwenModelOptions.ReusePromptCache"/> is off).</summary>
+    internal int? EncoderCacheMisses => _features?.Misses;
 
     /// <summary>The context length from config.json.</summary>
     public int ContextLength => _config.ContextLength;
@@ -92,7 +109,7 @@ public sealed class MultimodalEngine : IQwenEngine
     {
         options ??= new QwenModelOptions();
         options.Validate();
-        return Task.Run(() => Load(path, options, chatTemplate), cancellationToken);
+        return Task.Run(() => Load(path, options, chatTemplate, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -112,6 +129,9 @@ public sealed class MultimodalEngine : IQwenEngine
         RejectUnsupported(request);
         using RequestGate.Lease lease = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         CancellationToken token = lease.Token;
+
+        // Media decoding, preprocessing and the encoders are the first CPU work: none of it may run on a UI thread.
+        await default(ThreadPoolHop);
         PreparedPrompt prompt = await PrepareAsync(request, token).ConfigureAwait(false);
         var streamer = new ResponseStreamer(Tokenizer, request.Options, Tokenizer.EndOfTurnTokenIds, prompt.Ids.Length, LoadTime, started);
         foreach ((string stage, TimeSpan time) in prompt.Stages)
@@ -120,10 +140,8 @@ public sealed class MultimodalEngine : IQwenEngine
         }
 
         var sampler = new TokenSampler(request.Options, prompt.Ids);
-        using var runOptions = new RunOptions();
-        using CancellationTokenRegistration abort = token.Register(() => runOptions.Terminate = true);
-        await default(ThreadPoolHop);
-        using var loop = new DecoderLoop(_decoder, runOptions, _config.ContextLength, token);
+        using var run = new CancellableRun(token);
+        using var loop = new DecoderLoop(_decoder, run, _config.ContextLength);
         int next = sampler.Next(loop.Prefill(prompt, _promptCache?.Take()));
         streamer.CachedPromptTokens = loop.ReusedTokens;
         TimeSpan prefillRun = loop.RunTime;
@@ -156,18 +174,20 @@ public sealed class MultimodalEngine : IQwenEngine
     }
 
     /// <summary>
-    /// Frees every session. Requests still running are cancelled (their streams end with
-    /// <see cref="OperationCanceledException"/>) and awaited first; if one does not stop within 30 seconds (a consumer
-    /// that stopped reading without disposing its enumerator), the native memory is left to the process rather than
-    /// freed under it.
+    /// Frees every session without blocking: requests still running are cancelled (their streams end with
+    /// <see cref="OperationCanceledException"/>), and the native memory is freed when the last of them has ended
+    /// (at once when none is running). A second call does nothing.
     /// </summary>
-    public void Dispose()
-    {
-        if (!_gate.Close(TimeSpan.FromSeconds(30)))
-        {
-            return;
-        }
+    public void Dispose() => _gate.Close(FreeNative, _logger, Folder.Name);
 
+    /// <summary>
+    /// As <see cref="Dispose"/>, then waits without blocking a thread (at most two seconds) for the cancelled requests
+    /// to end and the memory to be freed; a stream kept open but not read frees it when it is disposed (logged).
+    /// </summary>
+    public ValueTask DisposeAsync() => _gate.CloseAsync(FreeNative, _logger, Folder.Name);
+
+    private void FreeNative()
+    {
         _promptCache?.Dispose();
         _template?.Dispose();
         _decoder.Dispose();
@@ -176,7 +196,7 @@ public sealed class MultimodalEngine : IQwenEngine
         _gate.Dispose();
     }
 
-    private static MultimodalEngine Load(string path, QwenModelOptions options, IChatTemplate? template)
+    private static MultimodalEngine Load(string path, QwenModelOptions options, IChatTemplate? template, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         ModelFolder folder = ModelFolder.Inspect(path);
@@ -187,44 +207,64 @@ public sealed class MultimodalEngine : IQwenEngine
 
         MultimodalModelConfig config = MultimodalModelConfig.Read(folder.Path);
         QwenTokenizer tokenizer = QwenTokenizer.FromFolder(folder.Path);
+        // Everything opened so far is disposed when a later step throws (a missing preprocessor_config.json, say).
         var opened = new List<IDisposable>();
         try
         {
             // Multimodal exports split embed_tokens from the decoder; text-only exports have one decoder on token ids.
             bool split = Directory.EnumerateFiles(Path.Combine(folder.Path, "onnx"), "embed_tokens*.onnx").Any();
-            DirectSession? embed = split ? OpenGraph(folder.Path, "embed_tokens", options, out _) : null;
-            opened.Add(embed!);
-            DirectSession decoderSession = OpenGraph(folder.Path, split ? "decoder_model_merged" : "model", options, out ExecutionProvider provider);
-            opened.Add(decoderSession);
+            // Each session is one native call that cannot be interrupted; the load stops between them when cancelled.
+            cancellationToken.ThrowIfCancellationRequested();
+            var providers = new Dictionary<string, ExecutionProvider>(StringComparer.Ordinal);
+            DirectSession? embed = split ? Opened(opened, OpenGraph(folder.Path, "embed_tokens", options, providers)) : null;
+            cancellationToken.ThrowIfCancellationRequested();
+            DirectSession decoderSession = Opened(opened, OpenGraph(folder.Path, split ? "decoder_model_merged" : "model", options, providers));
             var decoder = new DecoderGraph(embed, decoderSession, folder.Path);
-            QwenVisionEncoder? vision = folder.HasVisionEncoder ? QwenVisionEncoder.Open(folder.Path, options) : null;
-            opened.Add(vision!);
-            QwenAudioEncoder? audio = folder.HasAudioEncoder ? QwenAudioEncoder.Open(folder.Path, options) : null;
-            return new MultimodalEngine(folder, config, tokenizer, decoder, vision, audio, provider, options, template) { LoadTime = Stopwatch.GetElapsedTime(started) };
+            cancellationToken.ThrowIfCancellationRequested();
+            QwenVisionEncoder? vision = folder.HasVisionEncoder ? Opened(opened, QwenVisionEncoder.Open(folder.Path, options)) : null;
+            if (vision is not null)
+            {
+                providers["vision_encoder"] = vision.Provider;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            QwenAudioEncoder? audio = folder.HasAudioEncoder ? Opened(opened, QwenAudioEncoder.Open(folder.Path, options)) : null;
+            if (audio is not null)
+            {
+                providers["audio_encoder"] = audio.Provider;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            return new MultimodalEngine(folder, config, tokenizer, decoder, vision, audio, providers, options, template) { LoadTime = Stopwatch.GetElapsedTime(started) };
         }
         catch
         {
-            foreach (IDisposable d in opened.Where(d => d is not null))
-            {
-                d.Dispose();
-            }
-
+            opened.ForEach(d => d.Dispose());
             throw;
         }
     }
 
-    private static DirectSession OpenGraph(string folder, string name, QwenModelOptions options, out ExecutionProvider provider)
+    private static T Opened<T>(List<IDisposable> opened, T session)
+        where T : IDisposable
+    {
+        opened.Add(session);
+        return session;
+    }
+
+    private static DirectSession OpenGraph(string folder, string name, QwenModelOptions options, Dictionary<string, ExecutionProvider> providers)
     {
         string path = OnnxCommunityGraphs.Find(folder, name, options.GraphVariant)
             ?? throw new InvalidModelException(folder, $"onnx/{name}*.onnx is missing. Download the complete export.");
-        return OnnxSessions.OpenDirect(path, options, out provider);
+        DirectSession session = OnnxSessions.OpenDirect(path, options, out ExecutionProvider provider);
+        providers[name] = provider;
+        return session;
     }
 
     private void RejectUnsupported(QwenChatRequest request)
     {
         if (_template is null && (request.Tools.Count > 0 || request.Messages.Any(m => m.ToolCalls.Count > 0)))
         {
-            throw new NotSupportedException($"Model '{Folder.Name}': tool calling needs a text model whose own chat template renders the tools (GenAI exports, or onnx-community text exports); this engine's ChatML prompts have no tool section.");
+            throw new UnsupportedRequestException($"Model '{Folder.Name}': tool calling needs a text model whose own chat template renders the tools (GenAI exports, or onnx-community text exports); this engine's ChatML prompts have no tool section.");
         }
 
         if (_vision is null && request.Images.Any())
@@ -253,6 +293,7 @@ public sealed class MultimodalEngine : IQwenEngine
     {
         ArgumentNullException.ThrowIfNull(request);
         RejectUnsupported(request);
+        await default(ThreadPoolHop);
         AssembledPrompt built = await _prompts.AssembleAsync(request, cancellationToken).ConfigureAwait(false);
         built.Vision.ForEach(v => v.Pixels.Dispose());
         return new PromptInspection(
@@ -276,10 +317,10 @@ public sealed class MultimodalEngine : IQwenEngine
         try
         {
             started = Stopwatch.GetTimestamp();
-            float[] visionFeatures = built.Vision.Count == 0 ? [] : _vision!.Encode([.. built.Vision.Select(v => v.Pixels)]);
+            float[] visionFeatures = CancellableRun.Concatenate([.. built.Vision.Select(v => Features(v.Pixels, cancellationToken))]);
             stages["vision"] = Stopwatch.GetElapsedTime(started);
             started = Stopwatch.GetTimestamp();
-            float[] audioFeatures = built.Audios.Count == 0 ? [] : [.. built.Audios.SelectMany(_audio!.Encode)];
+            float[] audioFeatures = CancellableRun.Concatenate([.. built.Audios.Select(a => Features(a, cancellationToken))]);
             stages["audio"] = Stopwatch.GetElapsedTime(started);
             return new PreparedPrompt(
                 built.Ids,
@@ -296,4 +337,14 @@ public sealed class MultimodalEngine : IQwenEngine
             built.Vision.ForEach(v => v.Pixels.Dispose());
         }
     }
+
+    /// <summary>An image's or video's features: from the feature cache when the same pixels were encoded recently.</summary>
+    private float[] Features(ProcessedImage pixels, CancellationToken cancellationToken) =>
+        _features is null ? _vision!.Encode(pixels, cancellationToken)
+        : _features.GetOrEncode(EncoderFeatureCache.KeyOf(pixels.PixelValues.Span, [pixels.GridT, pixels.GridH, pixels.GridW]), () => _vision!.Encode(pixels, cancellationToken));
+
+    /// <summary>An audio clip's features: from the feature cache when the same log-mel features were encoded recently.</summary>
+    private float[] Features(ProcessedAudio audio, CancellationToken cancellationToken) =>
+        _features is null ? _audio!.Encode(audio, cancellationToken)
+        : _features.GetOrEncode(EncoderFeatureCache.KeyOf<long>(audio.InputFeatures, audio.FeatureAttentionMask), () => _audio!.Encode(audio, cancellationToken));
 }

@@ -5,17 +5,8 @@ using Qwen.Onnx.Runtime.Direct;
 namespace Qwen.Onnx.Runtime;
 
 /// <summary>Creates ONNX Runtime sessions on the requested execution provider, with Qwen.Onnx's typed errors.</summary>
-public static class OnnxSessions
+internal static class OnnxSessions
 {
-    /// <summary>Opens a graph.</summary>
-    /// <param name="graphPath">The .onnx file (external weights beside it are found by ONNX Runtime).</param>
-    /// <param name="options">Provider, device and fallback; <see langword="null"/> for the CPU.</param>
-    /// <param name="providerInUse">The provider the session actually runs on.</param>
-    /// <exception cref="ExecutionProviderUnavailableException">The provider cannot be used and fallback is off.</exception>
-    /// <exception cref="InvalidModelException">The graph is missing or ONNX Runtime rejects it.</exception>
-    public static InferenceSession Open(string graphPath, QwenModelOptions? options, out ExecutionProvider providerInUse)
-        => Open(graphPath, options, static (path, session) => new InferenceSession(path, session), out providerInUse);
-
     /// <summary>Opens a graph as a <see cref="DirectSession"/>, for loops that must not allocate per run.</summary>
     /// <param name="graphPath">The .onnx file (external weights beside it are found by ONNX Runtime).</param>
     /// <param name="options">Provider, device and fallback; <see langword="null"/> for the CPU.</param>
@@ -23,20 +14,28 @@ public static class OnnxSessions
     /// <exception cref="ExecutionProviderUnavailableException">The provider cannot be used and fallback is off.</exception>
     /// <exception cref="InvalidModelException">The graph is missing or ONNX Runtime rejects it.</exception>
     public static DirectSession OpenDirect(string graphPath, QwenModelOptions? options, out ExecutionProvider providerInUse)
-        => Open(graphPath, options, DirectSession.Create, out providerInUse);
-
-    private static TSession Open<TSession>(string graphPath, QwenModelOptions? options, Func<string, SessionOptions, TSession> create, out ExecutionProvider providerInUse)
     {
         options ??= new QwenModelOptions();
+        DirectSession session = OpenWithFallback(graphPath, options, out providerInUse);
+        options.LoggerFactory?.CreateLogger(typeof(OnnxSessions)).Opened(Path.GetFileName(graphPath), providerInUse);
+        return session;
+    }
+
+    private static DirectSession OpenWithFallback(string graphPath, QwenModelOptions options, out ExecutionProvider providerInUse)
+    {
         if (!File.Exists(graphPath))
         {
-            throw new InvalidModelException(Path.GetDirectoryName(graphPath) ?? graphPath, $"{Path.GetFileName(graphPath)} is missing.");
+            throw new InvalidModelException(ModelFolderOf(graphPath), $"{Path.GetFileName(graphPath)} is missing.");
         }
 
         try
         {
             providerInUse = options.Provider;
-            return Create(graphPath, options.Provider, options, create);
+            return Create(graphPath, options.Provider, options);
+        }
+        catch (TypeInitializationException e) when (e.InnerException is QwenOnnxException versionMismatch)
+        {
+            throw versionMismatch;
         }
         catch (TypeInitializationException e) when (e.InnerException is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
         {
@@ -46,8 +45,9 @@ public static class OnnxSessions
                 $"{ExecutionProviderPackages.OnnxRuntimePackage(ExecutionProvider.Cuda)} or {ExecutionProviderPackages.OnnxRuntimePackage(ExecutionProvider.DirectML)}, and build for a supported platform (x64 or arm64). Runtime error: {e.InnerException.Message}",
                 e.InnerException);
         }
-        catch (Exception e) when (options.Provider != ExecutionProvider.Cpu && e is OnnxRuntimeException or OnnxRuntimeCallException or EntryPointNotFoundException or DllNotFoundException)
+        catch (ProviderFailure failure)
         {
+            Exception e = failure.InnerException!;
             if (!options.AllowCpuFallback)
             {
                 throw new ExecutionProviderUnavailableException(options.Provider, e.Message, e);
@@ -55,11 +55,11 @@ public static class OnnxSessions
 
             options.LoggerFactory?.CreateLogger(typeof(OnnxSessions)).FellBackToCpu(options.Provider, Path.GetFileName(graphPath), e.Message);
             providerInUse = ExecutionProvider.Cpu;
-            return Create(graphPath, ExecutionProvider.Cpu, options, create);
+            return Create(graphPath, ExecutionProvider.Cpu, options);
         }
     }
 
-    private static TSession Create<TSession>(string graphPath, ExecutionProvider provider, QwenModelOptions options, Func<string, SessionOptions, TSession> create)
+    private static DirectSession Create(string graphPath, ExecutionProvider provider, QwenModelOptions options)
     {
         using var session = new SessionOptions();
         if (options.IntraOpThreads is int threads)
@@ -72,7 +72,40 @@ public static class OnnxSessions
             session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         }
 
-        int deviceId = options.DeviceId;
+        try
+        {
+            AppendProvider(session, provider, options.DeviceId);
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            // Appending fails only when the provider's library is missing or not built in.
+            throw new ProviderFailure(e);
+        }
+
+        try
+        {
+            return DirectSession.Create(graphPath, session);
+        }
+        catch (OnnxRuntimeCallException e) when (provider != ExecutionProvider.Cpu && ProviderErrorSignatures.MeanUnavailable(e.Message))
+        {
+            throw new ProviderFailure(e);
+        }
+        catch (OnnxRuntimeCallException e)
+        {
+            // Any other failure is the graph's: the CPU would reject it too, so it is not a reason to fall back.
+            throw new InvalidModelException(ModelFolderOf(graphPath), $"ONNX Runtime cannot load {Path.GetFileName(graphPath)}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>An onnx-community graph lives in the model's <c>onnx/</c> folder; errors name the model folder.</summary>
+    private static string ModelFolderOf(string graphPath)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(graphPath))!;
+        return Path.GetFileName(directory) == "onnx" ? Path.GetDirectoryName(directory)! : directory;
+    }
+
+    private static void AppendProvider(SessionOptions session, ExecutionProvider provider, int deviceId)
+    {
         switch (provider)
         {
             case ExecutionProvider.Cuda:
@@ -87,14 +120,8 @@ public static class OnnxSessions
             default:
                 break;
         }
-
-        try
-        {
-            return create(graphPath, session);
-        }
-        catch (Exception e) when (provider == ExecutionProvider.Cpu && e is OnnxRuntimeException or OnnxRuntimeCallException)
-        {
-            throw new InvalidModelException(Path.GetDirectoryName(graphPath) ?? graphPath, $"ONNX Runtime cannot load {Path.GetFileName(graphPath)}: {e.Message}", e);
-        }
     }
+
+    /// <summary>Carries a provider error out of session creation to the fallback decision.</summary>
+    private sealed class ProviderFailure(Exception inner) : Exception(inner.Message, inner);
 }

@@ -45,6 +45,9 @@ public sealed class GenAiTextEngine : IQwenEngine
     public ExecutionProvider Provider { get; }
 
     /// <inheritdoc />
+    public IReadOnlyDictionary<string, ExecutionProvider> SessionProviders => new Dictionary<string, ExecutionProvider> { ["model"] = Provider };
+
+    /// <inheritdoc />
     public TimeSpan LoadTime { get; }
 
     /// <summary>The model's context length (prompt plus answer).</summary>
@@ -80,6 +83,9 @@ public sealed class GenAiTextEngine : IQwenEngine
         request.Options.Validate();
         using RequestGate.Lease lease = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         CancellationToken token = lease.Token;
+
+        // Rendering and tokenising the prompt are the first CPU work: none of it may run on a UI thread.
+        await default(ThreadPoolHop);
         int[] prompt = [.. Tokenizer.Encode(RenderPrompt(request))];
         if (prompt.Length >= _config.ContextLength)
         {
@@ -93,7 +99,6 @@ public sealed class GenAiTextEngine : IQwenEngine
 
         // A long prefill is one native call; terminating the session is the only way to stop it early.
         using CancellationTokenRegistration abort = token.Register(() => generator.SetRuntimeOption("terminate_session", "1"));
-        await default(ThreadPoolHop);
         RunNative(generator, prompt, token);
         while (streamer.Finish is null)
         {
@@ -111,23 +116,25 @@ public sealed class GenAiTextEngine : IQwenEngine
     }
 
     /// <summary>
-    /// Frees the native model. Requests still running are cancelled (their streams end with
-    /// <see cref="OperationCanceledException"/>) and awaited first; if one does not stop within 30 seconds (a consumer
-    /// that stopped reading without disposing its enumerator), the native memory is left to the process rather than
-    /// freed under it.
+    /// Frees the native model without blocking: requests still running are cancelled (their streams end with
+    /// <see cref="OperationCanceledException"/>), and the native memory is freed when the last of them has ended
+    /// (at once when none is running). A second call does nothing.
     /// </summary>
-    public void Dispose()
-    {
-        if (!_gate.Close(TimeSpan.FromSeconds(30)))
-        {
-            _logger.NotDrained(Folder.Name);
-            return;
-        }
+    public void Dispose() => _gate.Close(FreeNative, _logger, Folder.Name);
 
+    /// <summary>
+    /// As <see cref="Dispose"/>, then waits without blocking a thread (at most two seconds) for the cancelled requests
+    /// to end and the memory to be freed; a stream kept open but not read frees it when it is disposed (logged).
+    /// </summary>
+    public ValueTask DisposeAsync() => _gate.CloseAsync(FreeNative, _logger, Folder.Name);
+
+    private void FreeNative()
+    {
         _template.Dispose();
         _model.Dispose();
         _gate.Dispose();
     }
+
     private static GenAiTextEngine Load(string path, QwenModelOptions options, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();

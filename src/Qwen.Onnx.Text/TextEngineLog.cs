@@ -11,9 +11,6 @@ internal static partial class TextEngineLog
     [LoggerMessage(2, LogLevel.Warning, "The {Provider} execution provider is not available ({Reason}); running on the CPU instead.")]
     public static partial void FellBackToCpu(this ILogger logger, ExecutionProvider provider, string reason);
 
-    [LoggerMessage(4, LogLevel.Warning, "{Model} was disposed while a request kept running; its native memory was not freed.")]
-    public static partial void NotDrained(this ILogger logger, string model);
-
     [LoggerMessage(3, LogLevel.Debug, "Generation was terminated by cancellation.")]
     public static partial void Terminated(this ILogger logger, Exception exception);
 }

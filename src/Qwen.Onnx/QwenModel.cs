@@ -1,3 +1,4 @@
+using Qwen.Onnx.Generation;
 using Qwen.Onnx.Hub;
 using Qwen.Onnx.Models;
 using Qwen.Onnx.Multimodal;
@@ -22,8 +23,11 @@ public sealed class QwenModel : IDisposable, IAsyncDisposable
     /// <summary>The folder the model was loaded from, with its layout and type.</summary>
     public ModelFolder Folder => _engine.Folder;
 
-    /// <summary>The execution provider actually in use (CPU after a permitted fallback).</summary>
+    /// <summary>The execution provider every session of the model runs on; CPU when a permitted fallback moved any of them there.</summary>
     public ExecutionProvider Provider => _engine.Provider;
+
+    /// <summary>The provider each of the model's sessions runs on, by graph name (decoder, embed_tokens, encoders).</summary>
+    public IReadOnlyDictionary<string, ExecutionProvider> SessionProviders => _engine.SessionProviders;
 
     /// <summary>The model's tokenizer.</summary>
     public QwenTokenizer Tokenizer => _engine.Tokenizer;
@@ -59,6 +63,8 @@ public sealed class QwenModel : IDisposable, IAsyncDisposable
     /// <exception cref="ExecutionProviderUnavailableException">The requested GPU provider cannot be used and fallback is off.</exception>
     public static async Task<QwenModel> LoadAsync(string pathOrRepoId, QwenModelOptions? options, HubPullOptions? hubOptions, IProgress<HubDownloadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        // Inspecting the folder and compiling a chat template are CPU work a UI thread must not do.
+        await default(ThreadPoolHop);
         string path = Directory.Exists(pathOrRepoId) || !HubRepoReference.TryParse(pathOrRepoId, out _)
             ? pathOrRepoId
             : (await QwenModelHub.ResolveAsync(pathOrRepoId, hubOptions ?? new HubPullOptions { Variant = options?.GraphVariant ?? OnnxGraphVariant.Auto }, progress, cancellationToken).ConfigureAwait(false)).Path;
@@ -121,13 +127,17 @@ public sealed class QwenModel : IDisposable, IAsyncDisposable
     /// <param name="request">The request.</param>
     public string RenderPrompt(QwenChatRequest request) => _engine.RenderPrompt(request);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Frees the native memory without blocking: requests still running are cancelled (their streams end with
+    /// <see cref="OperationCanceledException"/>) and the memory is freed when the last of them has ended. A second
+    /// call does nothing.
+    /// </summary>
     public void Dispose() => _engine.Dispose();
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
-    {
-        _engine.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    /// <summary>
+    /// As <see cref="Dispose"/>, then waits without blocking a thread (at most two seconds) for cancelled requests to
+    /// end and the memory to be freed. A stream kept open without being read frees it when it is disposed; the model's
+    /// logger reports it.
+    /// </summary>
+    public ValueTask DisposeAsync() => _engine.DisposeAsync();
 }

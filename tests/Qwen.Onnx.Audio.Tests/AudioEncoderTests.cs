@@ -28,6 +28,18 @@ public class AudioEncoderTests
     }
 
     [Test]
+    public void A_cancelled_token_terminates_the_encoder_run()
+    {
+        ProcessedAudio audio = QwenAudioProcessor.FromModelFolder(Model).Process(Signals.Sine(440, 16000, 1));
+        using QwenAudioEncoder encoder = QwenAudioEncoder.Open(Model);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => encoder.Encode(audio, cancelled.Token));
+        Assert.That(encoder.Encode(audio), Has.Length.EqualTo(audio.TokenCounts[0] * 64), "the session stays usable");
+    }
+
+    [Test]
     public void FeaturesHaveOneRowPerAudioTokenOfEachSegment()
     {
         QwenAudioProcessor processor = QwenAudioProcessor.FromModelFolder(Model);

@@ -1,4 +1,5 @@
 using Qwen.Onnx.Generation;
+using Qwen.Onnx.Testing;
 
 namespace Qwen.Onnx.Core.Tests;
 
@@ -32,41 +33,5 @@ public class ThreadPoolHopTests
             Assert.That(onPoolAfter, Is.True);
             Assert.That(contextAfter, Is.False);
         });
-    }
-
-    /// <summary>A dedicated thread with its own synchronisation context, like a WPF dispatcher.</summary>
-    private sealed class SingleThreadContext : SynchronizationContext, IDisposable
-    {
-        private readonly System.Collections.Concurrent.BlockingCollection<(SendOrPostCallback, object?)> _queue = [];
-        private readonly Thread _thread;
-
-        public SingleThreadContext()
-        {
-            _thread = new Thread(() =>
-            {
-                SetSynchronizationContext(this);
-                foreach ((SendOrPostCallback callback, object? state) in _queue.GetConsumingEnumerable())
-                {
-                    callback(state);
-                }
-            });
-            _thread.Start();
-        }
-
-        public override void Post(SendOrPostCallback d, object? state) => _queue.Add((d, state));
-
-        public T Run<T>(Func<Task<T>> work)
-        {
-            var result = new TaskCompletionSource<Task<T>>();
-            Post(_ => result.SetResult(work()), null);
-            return result.Task.Result.GetAwaiter().GetResult();
-        }
-
-        public void Dispose()
-        {
-            _queue.CompleteAdding();
-            _thread.Join();
-            _queue.Dispose();
-        }
     }
 }

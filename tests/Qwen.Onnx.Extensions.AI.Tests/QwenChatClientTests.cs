@@ -105,9 +105,9 @@ public class QwenChatClientTests
     public void UnsupportedContentIsATypedError()
     {
         using var client = new QwenChatClient(_vl);
-        var ex = Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, [new DataContent(new byte[3], "application/pdf")])]));
+        var ex = Assert.ThrowsAsync<UnsupportedRequestException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, [new DataContent(new byte[3], "application/pdf")])]));
         Assert.That(ex!.Message, Does.Contain("application/pdf"));
-        var video = Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, [new DataContent(new byte[3], "video/mp4")])]));
+        var video = Assert.ThrowsAsync<UnsupportedRequestException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, [new DataContent(new byte[3], "video/mp4")])]));
         Assert.That(video!.Message, Does.Contain("video/mp4").And.Contain("VideoPart"));
     }
 

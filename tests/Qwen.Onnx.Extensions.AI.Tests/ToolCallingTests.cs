@@ -46,7 +46,7 @@ public class ToolCallingTests
     public void NonFunctionToolsAreRefused()
     {
         var hosted = new ChatOptions { Tools = [new HostedWebSearchTool()] };
-        Assert.Throws<NotSupportedException>(() => ChatRequestMapping.ToRequest([new ChatMessage(ChatRole.User, "x")], hosted));
+        Assert.Throws<UnsupportedRequestException>(() => ChatRequestMapping.ToRequest([new ChatMessage(ChatRole.User, "x")], hosted));
     }
 
     [Test]

@@ -1,4 +1,3 @@
-using Microsoft.ML.OnnxRuntime;
 using Qwen.Onnx.Runtime;
 using Qwen.Onnx.Runtime.Direct;
 using Qwen.Onnx.Testing;
@@ -15,8 +14,8 @@ public class DecoderLoopTests
     public void A_decode_step_allocates_no_managed_memory(string variant)
     {
         using var graph = new DecoderGraph(Open("embed_tokens" + variant), Open("decoder_model_merged" + variant), VisionModel);
-        using var run = new RunOptions();
-        using var loop = new DecoderLoop(graph, run, contextLength: 256, CancellationToken.None);
+        using var run = new CancellableRun(CancellationToken.None);
+        using var loop = new DecoderLoop(graph, run, contextLength: 256);
         int[] ids = [151644, 872, 198, 9707, 11, 1879, 13, 151645, 198, 151644, 77091, 198];
         long[] positions = [.. Enumerable.Range(0, 3).SelectMany(_ => Enumerable.Range(0, ids.Length).Select(p => (long)p))];
         var prompt = new PreparedPrompt(ids, positions, 0, [], [], [], [], new Dictionary<string, TimeSpan>());

@@ -170,7 +170,7 @@ public class EngineTests
         {
             using MultimodalEngine engine = await MultimodalEngine.LoadAsync(folder);
             var request = new QwenChatRequest([QwenChatMessage.User(VideoPart.FromFrameFiles([Image("video-frame-0.png")]).WithPixelBounds(3136, 8000), "?")]);
-            var e = Assert.ThrowsAsync<QwenOnnxException>(() => engine.InspectPromptAsync(request));
+            var e = Assert.ThrowsAsync<UnsupportedRequestException>(() => engine.InspectPromptAsync(request));
             Assert.That(e!.Message, Does.Contain("Qwen3-VL").And.Contain("frames as images"));
         }
         finally
@@ -200,7 +200,7 @@ public class EngineTests
     public void ToolsAreRefusedWithTheReason()
     {
         var request = new QwenChatRequest([QwenChatMessage.User("Weather?")]) { Tools = [new QwenTool("get_weather")] };
-        var e = Assert.ThrowsAsync<NotSupportedException>(() => _vl.GenerateAsync(request));
+        var e = Assert.ThrowsAsync<UnsupportedRequestException>(() => _vl.GenerateAsync(request));
         Assert.That(e!.Message, Does.Contain("tool calling needs a text model whose own chat template renders the tools"));
     }
 
@@ -296,8 +296,9 @@ public class EngineTests
     public void PlaceholdersTypedIntoTheTextAreRejected()
     {
         var request = new QwenChatRequest([QwenChatMessage.User(ImagePart.FromFile(Image("rgb-97x61.png")), "and <|image_pad|> here")]);
-        var ex = Assert.ThrowsAsync<ArgumentException>(() => _vl.GenerateAsync(request));
+        var ex = Assert.ThrowsAsync<PlaceholderInTextException>(() => _vl.GenerateAsync(request));
         Assert.That(ex!.Message, Does.Contain("2 <|image_pad|> placeholders for 1 images"));
+        Assert.That(ex.Placeholder, Is.EqualTo("<|image_pad|>"));
     }
 
     [Test]

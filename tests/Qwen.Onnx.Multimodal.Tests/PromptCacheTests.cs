@@ -101,4 +101,34 @@ public class PromptCacheTests
             Assert.That(after.TokenIds, Is.EqualTo(complete.TokenIds));
         });
     }
+
+    [Test]
+    public async Task A_follow_up_about_the_same_image_skips_the_vision_encoder_and_answers_the_same()
+    {
+        await using MultimodalEngine cached = await MultimodalEngine.LoadAsync(VisionModel);
+        await using MultimodalEngine plain = await MultimodalEngine.LoadAsync(VisionModel, new QwenModelOptions { ReusePromptCache = false });
+        var options = new GenerationOptions { MaxNewTokens = 4 };
+        QwenChatMessage question = QwenChatMessage.User(Image("rgb-97x61.png"), "Describe it.");
+
+        QwenChatResponse first = await Generate(cached, Ask(options, question));
+        QwenChatRequest followUp = Ask(options, question, QwenChatMessage.Assistant(first.Text), QwenChatMessage.User("And the colours?"));
+        QwenChatResponse second = await Generate(cached, followUp);
+        Assert.That(cached.EncoderCacheMisses, Is.EqualTo(1), "the follow-up took the image's features from the cache");
+
+        await Generate(cached, Ask(options, QwenChatMessage.User(Image("rgba-150x90.png"), "Describe it.")));
+        Assert.That(cached.EncoderCacheMisses, Is.EqualTo(2), "another image is encoded");
+        Assert.That(plain.EncoderCacheMisses, Is.Null);
+        Assert.That(second.TokenIds, Is.EqualTo((await Generate(plain, followUp)).TokenIds), "cached features answer as freshly encoded ones");
+    }
+
+    private static async Task<QwenChatResponse> Generate(MultimodalEngine engine, QwenChatRequest request)
+    {
+        var builder = new QwenChatResponseBuilder();
+        await foreach (QwenChatResponseUpdate update in engine.GenerateStreamingAsync(request))
+        {
+            builder.Add(update);
+        }
+
+        return builder.Build();
+    }
 }

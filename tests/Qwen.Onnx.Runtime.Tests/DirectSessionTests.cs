@@ -38,23 +38,16 @@ public sealed unsafe class DirectSessionTests
         using OrtValue managedIds = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
         using IDisposableReadOnlyCollection<OrtValue> expected = managed.Run(new RunOptions(), ["input_ids"], [managedIds], [managed.OutputNames[0]]);
 
-        Span<NativeTensor> outputs = [default];
+        using var outputs = new OwnedTensors(1);
         fixed (long* p = ids)
         {
-            Span<NativeTensor> inputs = [NativeTensor.Wrap(p, ids.Length, [1, ids.Length])];
-            direct.Run(null, direct.SelectInputs("input_ids"), inputs, direct.SelectOutputs(direct.Outputs[0].Name), outputs);
-            inputs[0].Release();
+            using var inputs = new OwnedTensors(1);
+            inputs.Wrap(0, p, ids.Length, [1, ids.Length]);
+            direct.Run(null, direct.SelectInputs("input_ids"), inputs.Tensors, direct.SelectOutputs(direct.Outputs[0].Name), outputs);
         }
 
-        try
-        {
-            Assert.That(outputs[0].IsEmpty, Is.False);
-            Assert.That(outputs[0].GetData<float>().ToArray(), Is.EqualTo(expected[0].GetTensorDataAsSpan<float>().ToArray()));
-        }
-        finally
-        {
-            outputs[0].Release();
-        }
+        Assert.That(outputs[0].IsEmpty, Is.False);
+        Assert.That(outputs[0].GetData<float>().ToArray(), Is.EqualTo(expected[0].GetTensorDataAsSpan<float>().ToArray()));
     }
 
     [Test]
@@ -67,16 +60,56 @@ public sealed unsafe class DirectSessionTests
         fixed (long* ids = id)
         fixed (float* destination = buffer)
         {
-            Span<NativeTensor> inputs = [NativeTensor.Wrap(ids, 1, [1, 1])];
-            Span<NativeTensor> outputs = [NativeTensor.Wrap(destination, hidden, [1, 1, hidden])];
-            NativeTensor before = outputs[0];
-            direct.Run(null, direct.SelectInputs("input_ids"), inputs, direct.SelectOutputs(direct.Outputs[0].Name), outputs);
+            using var inputs = new OwnedTensors(1);
+            using var outputs = new OwnedTensors(1);
+            inputs.Wrap(0, ids, 1, [1, 1]);
+            NativeTensor before = outputs.Wrap(0, destination, hidden, [1, 1, hidden]);
+            direct.Run(null, direct.SelectInputs("input_ids"), inputs.Tensors, direct.SelectOutputs(direct.Outputs[0].Name), outputs);
             Assert.That(outputs[0], Is.EqualTo(before));
-            inputs[0].Release();
-            outputs[0].Release();
         }
 
         Assert.That(buffer.Count(v => v != 0), Is.GreaterThan(hidden / 2), "the embedding row was written");
+    }
+
+    [Test]
+    public void The_function_table_is_the_one_the_loaded_runtime_serves_for_the_managed_bindings_version()
+    {
+        string loaded = OrtEnv.Instance().GetVersionString();
+        Assert.That(Direct.OrtApi.RuntimeVersion, Is.EqualTo(loaded));
+        Assert.That(Direct.OrtApi.ApiVersion, Is.EqualTo(uint.Parse(loaded.Split('.')[1], System.Globalization.CultureInfo.InvariantCulture)), "ONNX Runtime 1.N serves C API version N");
+    }
+
+    [Test]
+    public void A_tensor_has_one_owner_moves_between_owners_and_is_freed_once()
+    {
+        long before = OwnedTensors.LiveCount;
+        using var first = new OwnedTensors(2);
+        using var second = new OwnedTensors(1);
+        first.Allocate<float>(0, [2, 2]).GetData<float>().Fill(3f);
+        first.Allocate<long>(1, [1]);
+        first.MoveTo(0, second, 0);
+
+        Assert.That(first[0].IsEmpty, Is.True, "the source slot gave the tensor up");
+        Assert.That(second[0].GetData<float>().ToArray(), Is.EqualTo(new[] { 3f, 3f, 3f, 3f }));
+        Assert.That(OwnedTensors.LiveCount - before, Is.EqualTo(2));
+        first.Dispose();
+        first.Dispose();
+        Assert.That(OwnedTensors.LiveCount - before, Is.EqualTo(1), "disposing twice frees once; the moved tensor stays with its new owner");
+        second.Release(0);
+        Assert.That(OwnedTensors.LiveCount, Is.EqualTo(before));
+    }
+
+    [Test]
+    public void An_owner_abandoned_without_disposal_is_freed_by_the_finalizer()
+    {
+        long before = OwnedTensors.LiveCount;
+        Abandon();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.That(OwnedTensors.LiveCount, Is.EqualTo(before));
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static void Abandon() => new OwnedTensors(1).Allocate<float>(0, [16]);
     }
 
     [Test]
@@ -91,23 +124,23 @@ public sealed unsafe class DirectSessionTests
         fixed (long* ids = id)
         fixed (float* destination = buffer)
         {
-            NativeTensor[] inputs = [NativeTensor.Wrap(ids, 1, [1, 1])];
-            NativeTensor[] outputs = [NativeTensor.Wrap(destination, hidden, [1, 1, hidden])];
+            using var inputs = new OwnedTensors(1);
+            using var outputs = new OwnedTensors(1);
+            inputs.Wrap(0, ids, 1, [1, 1]);
+            outputs.Wrap(0, destination, hidden, [1, 1, hidden]);
             for (int i = 0; i < 3; i++)
             {
-                direct.Run(null, inputNames, inputs, outputNames, outputs);
+                direct.Run(null, inputNames, inputs.Tensors, outputNames, outputs);
             }
 
             long allocated = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 100; i++)
             {
                 id[0] = i;
-                direct.Run(null, inputNames, inputs, outputNames, outputs);
+                direct.Run(null, inputNames, inputs.Tensors, outputNames, outputs);
             }
 
             allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
-            inputs[0].Release();
-            outputs[0].Release();
             Assert.That(allocated, Is.Zero);
         }
     }
@@ -130,9 +163,12 @@ public sealed unsafe class DirectSessionTests
         PortSelection foreign = other.SelectInputs("input_ids");
         PortSelection outputs = embed.SelectOutputs(embed.Outputs[0].Name);
 
-        Assert.Throws<ArgumentException>(() => embed.Run(null, foreign, new NativeTensor[1], outputs, new NativeTensor[1]));
-        Assert.Throws<ArgumentException>(() => embed.Run(null, embed.SelectInputs("input_ids"), new NativeTensor[2], outputs, new NativeTensor[1]));
-        Assert.Throws<ArgumentException>(() => embed.Run(null, outputs, new NativeTensor[1], outputs, new NativeTensor[1]));
+        using var one = new OwnedTensors(1);
+        using var two = new OwnedTensors(2);
+        Assert.Throws<ArgumentException>(() => embed.Run(null, foreign, one.Tensors, outputs, one));
+        Assert.Throws<ArgumentException>(() => embed.Run(null, embed.SelectInputs("input_ids"), two.Tensors, outputs, one));
+        Assert.Throws<ArgumentException>(() => embed.Run(null, embed.SelectInputs("input_ids"), one.Tensors, outputs, two));
+        Assert.Throws<ArgumentException>(() => embed.Run(null, outputs, one.Tensors, outputs, one));
     }
 
     [Test]
@@ -146,19 +182,18 @@ public sealed unsafe class DirectSessionTests
         fixed (float* w = wrong)
         fixed (long* r = right)
         {
-            NativeTensor[] bad = [NativeTensor.Wrap(w, 1, [1, 1])];
-            NativeTensor[] outputs = [default];
-            var e = Assert.Throws<OnnxRuntimeCallException>(() => direct.Run(null, inputNames, bad, outputNames, outputs));
+            using var bad = new OwnedTensors(1);
+            using var good = new OwnedTensors(1);
+            using var outputs = new OwnedTensors(1);
+            bad.Wrap(0, w, 1, [1, 1]);
+            var e = Assert.Throws<OnnxRuntimeCallException>(() => direct.Run(null, inputNames, bad.Tensors, outputNames, outputs));
             Assert.That(e!.Message, Does.Contain("expected: (tensor(int64))"));
             Assert.That(e.ErrorCode, Is.EqualTo(2), "ORT_INVALID_ARGUMENT");
             Assert.That(outputs[0].IsEmpty, Is.True);
-            bad[0].Release();
 
-            NativeTensor[] good = [NativeTensor.Wrap(r, 1, [1, 1])];
-            direct.Run(null, inputNames, good, outputNames, outputs);
+            good.Wrap(0, r, 1, [1, 1]);
+            direct.Run(null, inputNames, good.Tensors, outputNames, outputs);
             Assert.That(outputs[0].IsEmpty, Is.False);
-            good[0].Release();
-            outputs[0].Release();
         }
     }
 
@@ -170,10 +205,10 @@ public sealed unsafe class DirectSessionTests
         long[] id = [1];
         fixed (long* p = id)
         {
-            NativeTensor[] inputs = [NativeTensor.Wrap(p, 1, [1, 1])];
-            NativeTensor[] outputs = [default];
-            Assert.Throws<OnnxRuntimeCallException>(() => direct.Run(options, direct.SelectInputs("input_ids"), inputs, direct.SelectOutputs(direct.Outputs[0].Name), outputs));
-            inputs[0].Release();
+            using var inputs = new OwnedTensors(1);
+            using var outputs = new OwnedTensors(1);
+            inputs.Wrap(0, p, 1, [1, 1]);
+            Assert.Throws<OnnxRuntimeCallException>(() => direct.Run(options, direct.SelectInputs("input_ids"), inputs.Tensors, direct.SelectOutputs(direct.Outputs[0].Name), outputs));
         }
     }
 
@@ -189,26 +224,23 @@ public sealed unsafe class DirectSessionTests
         fixed (long* start = data)
         {
             nint address = (nint)start;
-            Assert.Throws<ArgumentException>(() => NativeTensor.Wrap((long*)address, 6, [4, 2]));
-            Assert.Throws<ArgumentOutOfRangeException>(() => NativeTensor.Wrap((long*)address, 6, [-2, -3]));
-            NativeTensor tensor = NativeTensor.Wrap(start, 6, [2, 3]);
+            using var owner = new OwnedTensors(1);
+            Assert.Throws<ArgumentException>(() => owner.Wrap(0, (long*)address, 6, [4, 2]));
+            Assert.Throws<ArgumentOutOfRangeException>(() => owner.Wrap(0, (long*)address, 6, [-2, -3]));
+            NativeTensor tensor = owner.Wrap(0, start, 6, [2, 3]);
             Assert.That(tensor.GetData<long>().ToArray(), Is.EqualTo(data));
             Assert.Throws<InvalidOperationException>(() => tensor.GetData<float>());
-            tensor.Release();
         }
 
-        NativeTensor allocated = NativeTensor.Allocate<Half>([2, 0, 5]);
-        Assert.That(allocated.GetShape(), Is.EqualTo(new long[] { 2, 0, 5 }));
-        Assert.That(allocated.GetData<Half>().Length, Is.Zero);
-        allocated.Release();
-        allocated = NativeTensor.Allocate<float>([3, 4]);
-        allocated.GetData<float>().Fill(1.5f);
-        Assert.That(allocated.GetData<float>().ToArray(), Is.EqualTo(Enumerable.Repeat(1.5f, 12)));
-        allocated.Release();
+        using var allocated = new OwnedTensors(1);
+        allocated.Allocate<Half>(0, [2, 0, 5]);
+        Assert.That(allocated[0].GetShape(), Is.EqualTo(new long[] { 2, 0, 5 }));
+        Assert.That(allocated[0].GetData<Half>().Length, Is.Zero);
+        allocated.Allocate<float>(0, [3, 4]).GetData<float>().Fill(1.5f);
+        Assert.That(allocated[0].GetData<float>().ToArray(), Is.EqualTo(Enumerable.Repeat(1.5f, 12)));
 
         Assert.Throws<InvalidOperationException>(() => default(NativeTensor).GetData<float>());
         Assert.Throws<InvalidOperationException>(() => default(NativeTensor).GetShape());
-        Assert.DoesNotThrow(() => default(NativeTensor).Release());
     }
 
     [Test]
@@ -219,7 +251,8 @@ public sealed unsafe class DirectSessionTests
         PortSelection outputs = direct.SelectOutputs("logits");
         direct.Dispose();
 
-        Assert.Throws<ObjectDisposedException>(() => direct.Run(null, inputs, new NativeTensor[1], outputs, new NativeTensor[1]));
+        using var one = new OwnedTensors(1);
+        Assert.Throws<ObjectDisposedException>(() => direct.Run(null, inputs, one.Tensors, outputs, one));
         Assert.Throws<ObjectDisposedException>(() => direct.SelectInputs("attention_mask"));
         Assert.DoesNotThrow(direct.Dispose);
     }
@@ -233,8 +266,10 @@ public sealed unsafe class DirectSessionTests
         PortSelection outputNames = direct.SelectOutputs(direct.Outputs[0].Name);
         long[] id = GC.AllocateArray<long>(1, pinned: true);
         float[] buffer = GC.AllocateArray<float>(hidden, pinned: true);
-        NativeTensor input = NativeTensor.Wrap((long*)Unsafe.AsPointer(ref id[0]), 1, [1, 1]);
-        NativeTensor output = NativeTensor.Wrap((float*)Unsafe.AsPointer(ref buffer[0]), hidden, [1, 1, hidden]);
+        using var input = new OwnedTensors(1);
+        using var output = new OwnedTensors(1);
+        input.Wrap(0, (long*)Unsafe.AsPointer(ref id[0]), 1, [1, 1]);
+        output.Wrap(0, (float*)Unsafe.AsPointer(ref buffer[0]), hidden, [1, 1, hidden]);
         int completed = 0;
         Task runs = Task.Run(() =>
         {
@@ -242,7 +277,7 @@ public sealed unsafe class DirectSessionTests
             {
                 while (true)
                 {
-                    direct.Run(null, inputNames, [input], outputNames, [output]);
+                    direct.Run(null, inputNames, input.Tensors, outputNames, output);
                     completed++;
                 }
             }
@@ -254,8 +289,6 @@ public sealed unsafe class DirectSessionTests
         SpinWait.SpinUntil(() => Volatile.Read(ref completed) >= 10, TimeSpan.FromSeconds(10));
         direct.Dispose();
         bool ended = runs.Wait(TimeSpan.FromSeconds(10));
-        input.Release();
-        output.Release();
         Assert.That(ended && runs.IsCompletedSuccessfully, Is.True, "the run loop stopped with ObjectDisposedException, without a native fault");
     }
 

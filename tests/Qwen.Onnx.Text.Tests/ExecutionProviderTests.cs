@@ -1,3 +1,5 @@
+using Qwen.Onnx.Testing;
+
 namespace Qwen.Onnx.Text.Tests;
 
 /// <summary>The CPU-only GenAI package is installed here, so GPU providers must fail clearly or fall back when allowed.</summary>
@@ -20,7 +22,7 @@ public class ExecutionProviderTests
     [Test]
     public async Task FallbackToCpuIsOptInAndReported()
     {
-        var logs = new ListLoggerFactory();
+        var logs = new RecordingLoggerFactory();
         await using QwenModel model = await QwenModel.LoadAsync(TinyModels.Text, new QwenModelOptions { Provider = ExecutionProvider.Cuda, AllowCpuFallback = true, LoggerFactory = logs });
         QwenChatResponse response = await model.GenerateAsync("Hi", new GenerationOptions { MaxNewTokens = 3 });
         Assert.Multiple(() =>

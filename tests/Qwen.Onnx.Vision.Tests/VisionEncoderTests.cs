@@ -39,6 +39,21 @@ public class VisionEncoderTests
         });
     }
 
+    [TestCase("")]
+    [TestCase("_fp16")]
+    public void A_cancelled_token_terminates_the_encoder_run(string variant)
+    {
+        var processor = new QwenImageProcessor(QwenImageProcessorOptions.FromFile(Path.Combine(Model, "preprocessor_config.json")));
+        using QwenVisionEncoder encoder = QwenVisionEncoder.Open(Model, new QwenModelOptions { GraphVariant = variant == "" ? OnnxGraphVariant.Fp32 : OnnxGraphVariant.Fp16 });
+        ProcessedImage image = processor.Process(TestData.Decode("rgb-97x61.png"));
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => encoder.Encode(image, cancelled.Token));
+        Assert.Throws<OperationCanceledException>(() => encoder.Encode([image], cancelled.Token));
+        Assert.That(encoder.Encode(image), Has.Length.EqualTo(image.TokenCount * 64), "the session stays usable");
+    }
+
     [Test]
     public void SeveralImagesAreEncodedOneByOneAndConcatenated()
     {
@@ -72,6 +87,25 @@ public class VisionEncoderTests
     {
         var ex = Assert.Throws<InvalidModelException>(() => QwenVisionEncoder.Open(Model, new QwenModelOptions { GraphVariant = OnnxGraphVariant.Q4 }));
         Assert.That(ex!.Message, Does.Contain("vision_encoder_q4.onnx").And.Contain("vision_encoder.onnx").And.Contain("vision_encoder_fp16.onnx"));
+    }
+
+    [Test]
+    public void A_graph_that_is_not_a_vision_encoder_is_an_invalid_model_naming_the_folder()
+    {
+        string folder = Directory.CreateTempSubdirectory("qwen-wrong-graph-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder, "onnx"));
+            File.Copy(Path.Combine(Model, "onnx", "embed_tokens.onnx"), Path.Combine(folder, "onnx", "vision_encoder.onnx"));
+
+            var ex = Assert.Throws<InvalidModelException>(() => QwenVisionEncoder.Open(folder));
+            Assert.That(ex!.ModelPath, Is.EqualTo(folder), "the model's path, not a type name");
+            Assert.That(ex.Message, Does.Contain("no pixel_values input (it has input_ids)"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Test]
@@ -119,35 +153,12 @@ public class VisionEncoderTests
     {
         var ex = Assert.Throws<ExecutionProviderUnavailableException>(() => QwenVisionEncoder.Open(Model, new QwenModelOptions { Provider = ExecutionProvider.Cuda }));
         Assert.That(ex!.Message, Does.Contain("Microsoft.ML.OnnxRuntime.Gpu"));
-        var warnings = new WarningCollector();
+        var warnings = new RecordingLoggerFactory();
         using QwenVisionEncoder fallback = QwenVisionEncoder.Open(Model, new QwenModelOptions { Provider = ExecutionProvider.Cuda, AllowCpuFallback = true, LoggerFactory = warnings });
         Assert.Multiple(() =>
         {
             Assert.That(fallback.Provider, Is.EqualTo(ExecutionProvider.Cpu));
-            Assert.That(warnings.Messages, Has.Some.Contains("Cuda execution provider is not available for vision_encoder.onnx"));
+            Assert.That(warnings.Warnings, Has.Some.Contains("Cuda execution provider is not available for vision_encoder.onnx"));
         });
-    }
-
-    private sealed class WarningCollector : Microsoft.Extensions.Logging.ILoggerFactory, Microsoft.Extensions.Logging.ILogger
-    {
-        public List<string> Messages { get; } = [];
-
-        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
-
-        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
-        {
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Messages.Add(formatter(state, exception));
-
-        public void Dispose()
-        {
-        }
     }
 }

@@ -1,7 +1,7 @@
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Qwen.Onnx.Audio.Features;
 using Qwen.Onnx.Runtime;
+using Qwen.Onnx.Runtime.Direct;
 
 namespace Qwen.Onnx.Audio.Encoding;
 
@@ -13,24 +13,28 @@ namespace Qwen.Onnx.Audio.Encoding;
 /// </summary>
 public sealed class QwenAudioEncoder : IDisposable
 {
-    private readonly InferenceSession _session;
-    private readonly string _output;
+    private readonly DirectSession _session;
+    private readonly PortSelection _inputs;
+    private readonly PortSelection _outputs;
     private readonly bool _halfPrecision;
+    private readonly string _folder;
 
-    private QwenAudioEncoder(InferenceSession session, ExecutionProvider provider)
+    private QwenAudioEncoder(DirectSession session, ExecutionProvider provider, string folder)
     {
         _session = session;
+        _folder = folder;
         Provider = provider;
         foreach (string required in new[] { "input_features", "feature_attention_mask" })
         {
-            if (!session.InputMetadata.ContainsKey(required))
+            if (!session.Inputs.Any(p => p.Name == required))
             {
-                throw new InvalidModelException(nameof(QwenAudioEncoder), $"the audio encoder has no {required} input (it has {string.Join(", ", session.InputMetadata.Keys)}).");
+                throw new InvalidModelException(folder, $"the audio encoder has no {required} input (it has {string.Join(", ", session.Inputs.Select(p => p.Name))}).");
             }
         }
 
-        _output = session.OutputMetadata.ContainsKey("audio_features") ? "audio_features" : session.OutputMetadata.Keys.First();
-        _halfPrecision = session.InputMetadata["input_features"].ElementDataType == TensorElementType.Float16;
+        _inputs = session.SelectInputs("input_features", "feature_attention_mask");
+        _outputs = session.SelectOutputs((session.Outputs.FirstOrDefault(p => p.Name == "audio_features") ?? session.Outputs[0]).Name);
+        _halfPrecision = session.Inputs.First(p => p.Name == "input_features").ElementType == TensorElementType.Float16;
     }
 
     /// <summary>The provider the session runs on.</summary>
@@ -45,10 +49,10 @@ public sealed class QwenAudioEncoder : IDisposable
         options ??= new QwenModelOptions();
         string path = OnnxCommunityGraphs.Find(modelFolder, "audio_encoder", options.GraphVariant)
             ?? throw new InvalidModelException(modelFolder, "onnx/audio_encoder*.onnx is missing: this is not an audio-language export.");
-        InferenceSession session = OnnxSessions.Open(path, options, out ExecutionProvider provider);
+        DirectSession session = OnnxSessions.OpenDirect(path, options, out ExecutionProvider provider);
         try
         {
-            return new QwenAudioEncoder(session, provider);
+            return new QwenAudioEncoder(session, provider, modelFolder);
         }
         catch
         {
@@ -59,32 +63,27 @@ public sealed class QwenAudioEncoder : IDisposable
 
     /// <summary>Encodes every segment of an audio input in one batch and keeps each segment's first N rows.</summary>
     /// <param name="audio">The processed audio.</param>
+    /// <param name="cancellationToken">Terminates the run; throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>Row-major features [Σ token counts, hidden], in segment order.</returns>
-    public float[] Encode(ProcessedAudio audio)
+    /// <exception cref="InvalidModelException">The encoder's output is not [segments, 750, hidden].</exception>
+    public float[] Encode(ProcessedAudio audio, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(audio);
-        long[] featureShape = [audio.Segments, audio.FeatureSize, audio.Frames];
-        using OrtValue features = _halfPrecision
-            ? OrtValue.CreateTensorValueFromMemory(audio.InputFeatures.Select(f => new Float16(BitConverter.HalfToUInt16Bits((Half)f))).ToArray(), featureShape)
-            : OrtValue.CreateTensorValueFromMemory(audio.InputFeatures, featureShape);
-        using OrtValue mask = OrtValue.CreateTensorValueFromMemory(audio.FeatureAttentionMask, [audio.Segments, audio.Frames]);
-        using var runOptions = new RunOptions();
-        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(runOptions, new Dictionary<string, OrtValue> { ["input_features"] = features, ["feature_attention_mask"] = mask }, [_output]);
-        long[] shape = outputs[0].GetTensorTypeAndShape().Shape;
+        using var run = new CancellableRun(cancellationToken);
+        using var outputs = new OwnedTensors(1);
+        run.RunEncoder(_session, _inputs, _outputs, outputs, audio.InputFeatures, [audio.Segments, audio.FeatureSize, audio.Frames], _halfPrecision, audio.FeatureAttentionMask, [audio.Segments, audio.Frames]);
+        long[] shape = outputs[0].GetShape();
         if (shape.Length != 3 || shape[0] != audio.Segments || audio.TokenCounts.Any(n => n > shape[1]))
         {
-            throw new InvalidModelException(nameof(QwenAudioEncoder), $"the audio encoder returned [{string.Join(", ", shape)}]; expected [{audio.Segments}, 750, hidden].");
+            throw new InvalidModelException(_folder, $"the audio encoder returned [{string.Join(", ", shape)}]; expected [{audio.Segments}, 750, hidden].");
         }
 
-        float[] all = outputs[0].GetTensorTypeAndShape().ElementDataType == TensorElementType.Float16
-            ? [.. outputs[0].GetTensorDataAsSpan<Float16>().ToArray().Select(h => (float)BitConverter.UInt16BitsToHalf(h.value))]
-            : outputs[0].GetTensorDataAsSpan<float>().ToArray();
         int rows = (int)shape[1], hidden = (int)shape[2];
         var kept = new float[audio.TokenCounts.Sum() * hidden];
         for (int s = 0, offset = 0; s < audio.Segments; s++)
         {
             int n = audio.TokenCounts[s] * hidden;
-            all.AsSpan(s * rows * hidden, n).CopyTo(kept.AsSpan(offset));
+            outputs[0].CopyAsSingle(s * rows * hidden, kept.AsSpan(offset, n));
             offset += n;
         }
 

@@ -54,8 +54,45 @@ public sealed class ExecutionProviderUnavailableException : QwenOnnxException
     public string Reason { get; }
 }
 
+/// <summary>
+/// A request asks for something the loaded model cannot do here: a modality it has no encoder for, tools on a prompt
+/// format without a tool section, content the chat-client mapping has no Qwen equivalent for. The message says what
+/// to send or load instead.
+/// </summary>
+public class UnsupportedRequestException : QwenOnnxException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What is unsupported and what to do instead.</param>
+    /// <param name="inner">The underlying error, if any.</param>
+    public UnsupportedRequestException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}
+
+/// <summary>
+/// The text of a request contains the model's own placeholder tokens (such as <c>&lt;|image_pad|&gt;</c>), which only
+/// the SDK may insert, one per feature row of an attached image, video or audio.
+/// </summary>
+public sealed class PlaceholderInTextException : QwenOnnxException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="placeholder">The placeholder token's text.</param>
+    /// <param name="found">Placeholders in the rendered prompt.</param>
+    /// <param name="expected">Media items of that kind attached to the request.</param>
+    /// <param name="kind">What the placeholder stands for ("images", "videos", "audio segments").</param>
+    public PlaceholderInTextException(string placeholder, int found, int expected, string kind)
+        : base($"The prompt has {found} {placeholder} placeholders for {expected} {kind}; remove placeholder tokens typed into the text, or attach the media as parts.")
+    {
+        Placeholder = placeholder;
+    }
+
+    /// <summary>The placeholder token's text.</summary>
+    public string Placeholder { get; }
+}
+
 /// <summary>A request carries images or audio that the loaded model has no encoder for.</summary>
-public sealed class UnsupportedModalityException : QwenOnnxException
+public sealed class UnsupportedModalityException : UnsupportedRequestException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="modelName">The model's name or folder.</param>

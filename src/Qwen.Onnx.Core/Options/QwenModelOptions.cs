@@ -29,8 +29,9 @@ public sealed record QwenModelOptions
     /// <summary>
     /// Whether the multimodal engine keeps the KV cache of the last finished request, so a request that starts with
     /// the same tokens and the same images, videos and audio (the next turn of a conversation) runs only what is new;
-    /// <see cref="QwenUsage.CachedPromptTokens"/> reports how much was reused. Costs the memory of one KV cache
-    /// between requests. Default: on. (GenAI text folders do not use it.)
+    /// <see cref="QwenUsage.CachedPromptTokens"/> reports how much was reused; the encoder features of the last four
+    /// images, videos or audio clips are kept too, keyed by a hash of their pixels or features, so a follow-up about the
+    /// same picture skips the encoder. Costs the memory of one KV cache and those features between requests. Default: on. (GenAI text folders do not use it.)
     /// </summary>
     public bool ReusePromptCache { get; init; } = true;
 

@@ -8,9 +8,9 @@ namespace Qwen.Onnx.Multimodal.Caching;
 /// </summary>
 internal sealed class CachedPrefix : IDisposable
 {
-    private readonly NativeTensor[] _pasts;
+    private readonly OwnedTensors _pasts;
 
-    public CachedPrefix(long[] keys, NativeTensor[] pasts)
+    public CachedPrefix(long[] keys, OwnedTensors pasts)
     {
         Keys = keys;
         _pasts = pasts;
@@ -25,48 +25,41 @@ internal sealed class CachedPrefix : IDisposable
     /// Hands over the cache of the first <paramref name="length"/> positions: the tensors themselves when that is all
     /// of them, copies of their leading positions otherwise. The caller owns what is returned.
     /// </summary>
-    public NativeTensor[] Take(int length, bool halfPrecision)
+    public OwnedTensors Take(int length, bool halfPrecision)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Keys.Length);
-        var taken = new NativeTensor[_pasts.Length];
-        for (int i = 0; i < _pasts.Length; i++)
+        var taken = new OwnedTensors(_pasts.Count);
+        for (int i = 0; i < _pasts.Count; i++)
         {
             if (length == Keys.Length)
             {
-                taken[i] = _pasts[i];
-                _pasts[i] = default;
+                _pasts.MoveTo(i, taken, i);
+            }
+            else if (halfPrecision)
+            {
+                Leading<Half>(_pasts[i], length, taken, i);
             }
             else
             {
-                taken[i] = halfPrecision ? Leading<Half>(_pasts[i], length) : Leading<float>(_pasts[i], length);
+                Leading<float>(_pasts[i], length, taken, i);
             }
         }
 
         return taken;
     }
 
-    public void Dispose()
-    {
-        for (int i = 0; i < _pasts.Length; i++)
-        {
-            _pasts[i].Release();
-            _pasts[i] = default;
-        }
-    }
+    public void Dispose() => _pasts.Dispose();
 
-    /// <summary>A copy of the first <paramref name="length"/> positions of a [1, heads, positions, head size] tensor.</summary>
-    private static NativeTensor Leading<T>(NativeTensor past, int length)
+    /// <summary>Copies the first <paramref name="length"/> positions of a [1, heads, positions, head size] tensor into a slot of <paramref name="owner"/>.</summary>
+    private static void Leading<T>(NativeTensor past, int length, OwnedTensors owner, int slot)
         where T : unmanaged
     {
         long[] shape = past.GetShape();
         int heads = (int)shape[1], positions = (int)shape[2], headSize = (int)shape[3];
-        NativeTensor copy = NativeTensor.Allocate<T>([1, heads, length, headSize]);
-        Span<T> source = past.GetData<T>(), destination = copy.GetData<T>();
+        Span<T> source = past.GetData<T>(), destination = owner.Allocate<T>(slot, [1, heads, length, headSize]).GetData<T>();
         for (int h = 0; h < heads; h++)
         {
             source.Slice(h * positions * headSize, length * headSize).CopyTo(destination.Slice(h * length * headSize, length * headSize));
         }
-
-        return copy;
     }
 }

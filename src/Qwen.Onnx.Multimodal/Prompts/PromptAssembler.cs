@@ -75,7 +75,7 @@ internal sealed class PromptAssembler(string modelName, MultimodalModelConfig co
     {
         if (config.ModelType.StartsWith("qwen3", StringComparison.Ordinal))
         {
-            throw new QwenOnnxException($"Model '{modelName}' is a Qwen3-VL export; its videos need per-frame timestamps in the prompt, which Qwen.Onnx does not render yet. Send the frames as images instead.");
+            throw new UnsupportedRequestException($"Model '{modelName}' is a Qwen3-VL export; its videos need per-frame timestamps in the prompt, which Qwen.Onnx does not render yet. Send the frames as images instead.");
         }
 
         return config.ModelType == "qwen2_5_vl" ? imageProcessor!.Options.TemporalPatchSize / video.FramesPerSecond : 0;
@@ -101,7 +101,7 @@ internal sealed class PromptAssembler(string modelName, MultimodalModelConfig co
             int pads = ids.Count(id => id == token);
             if (pads != queue.Count)
             {
-                throw new ArgumentException($"The prompt has {pads} {tokenizer.Decode([token])} placeholders for {queue.Count} {kinds[token]}; remove placeholder tokens typed into the text.");
+                throw new PlaceholderInTextException(tokenizer.Decode([token]), pads, queue.Count, kinds[token]);
             }
         }
 

@@ -6,13 +6,13 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace Qwen.Onnx.Runtime.Direct;
 
 /// <summary>
-/// An ONNX Runtime session run through the native API with caller-owned <see cref="NativeTensor"/> handles, for loops
-/// that must not allocate managed memory per run (a decoder's token loop). <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
+/// An ONNX Runtime session run through the native API with <see cref="OwnedTensors"/>, for loops that must not
+/// allocate managed memory per run (a decoder's token loop). <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
 /// allocates name arrays and an <see cref="OrtValue"/> object per output on every call (about 1 KB for a small
-/// decoder); this type resolves names once and leaves outputs as native handles. Open it with
+/// decoder); this type resolves names once and leaves outputs as native tensors in their owner. Open it with
 /// <see cref="OnnxSessions.OpenDirect"/>. Runs may be concurrent, and disposing while one is in flight frees the session when it returns.
 /// </summary>
-public sealed unsafe class DirectSession : IDisposable
+internal sealed unsafe class DirectSession : IDisposable
 {
     private readonly Dictionary<string, nint> _inputNames = new(StringComparer.Ordinal);
     private readonly Dictionary<string, nint> _outputNames = new(StringComparer.Ordinal);
@@ -42,32 +42,33 @@ public sealed unsafe class DirectSession : IDisposable
     public PortSelection SelectOutputs(params IEnumerable<string> names) => Select(names, inputs: false);
 
     /// <summary>
-    /// Runs the graph. An empty entry of <paramref name="outputs"/> receives a tensor ONNX Runtime allocates (the
-    /// caller then owns and releases it); a non-empty entry is written in place and must have the output's shape.
+    /// Runs the graph. An empty slot of <paramref name="outputs"/> receives a tensor ONNX Runtime allocates (the owner
+    /// then holds it); a filled slot is written in place and must have the output's shape.
     /// </summary>
     /// <param name="runOptions">Run options (set <see cref="RunOptions.Terminate"/> to abort a long run), or <see langword="null"/>.</param>
     /// <param name="inputNames">Which inputs <paramref name="inputs"/> holds, from <see cref="SelectInputs"/>.</param>
-    /// <param name="inputs">The input tensors; they stay owned by the caller.</param>
+    /// <param name="inputs">Borrowed views of the input tensors; their owners must keep them for the run.</param>
     /// <param name="outputNames">Which outputs to compute, from <see cref="SelectOutputs"/>.</param>
-    /// <param name="outputs">One entry per selected output.</param>
+    /// <param name="outputs">The owner of the outputs, one slot per selected output.</param>
     /// <exception cref="OnnxRuntimeCallException">ONNX Runtime failed (bad shapes, terminated run, ...).</exception>
     /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
-    public void Run(RunOptions? runOptions, PortSelection inputNames, ReadOnlySpan<NativeTensor> inputs, PortSelection outputNames, Span<NativeTensor> outputs)
+    public void Run(RunOptions? runOptions, PortSelection inputNames, ReadOnlySpan<NativeTensor> inputs, PortSelection outputNames, OwnedTensors outputs)
     {
         ArgumentNullException.ThrowIfNull(inputNames);
         ArgumentNullException.ThrowIfNull(outputNames);
+        ArgumentNullException.ThrowIfNull(outputs);
         if (inputNames.Owner != this || !inputNames.AreInputs || outputNames.Owner != this || outputNames.AreInputs)
         {
             throw new ArgumentException("The port selections must come from this session's SelectInputs and SelectOutputs.");
         }
 
-        if (inputs.Length != inputNames.NativeNames.Length || outputs.Length != outputNames.NativeNames.Length)
+        if (inputs.Length != inputNames.NativeNames.Length || outputs.Count != outputNames.NativeNames.Length)
         {
-            throw new ArgumentException($"{inputNames.NativeNames.Length} inputs and {outputNames.NativeNames.Length} outputs were selected, but {inputs.Length} and {outputs.Length} tensors were given.");
+            throw new ArgumentException($"{inputNames.NativeNames.Length} inputs and {outputNames.NativeNames.Length} outputs were selected, but {inputs.Length} and {outputs.Count} tensors were given.");
         }
 
         int allocated = 0;
-        foreach (NativeTensor output in outputs)
+        foreach (NativeTensor output in outputs.Tensors)
         {
             allocated += output.IsEmpty ? 1 : 0;
         }
@@ -82,10 +83,10 @@ public sealed unsafe class DirectSession : IDisposable
             fixed (nint* inNames = inputNames.NativeNames)
             fixed (nint* outNames = outputNames.NativeNames)
             fixed (NativeTensor* inValues = inputs)
-            fixed (NativeTensor* outValues = outputs)
+            fixed (NativeTensor* outValues = outputs.Slots)
             {
                 nint options = runOptions?.DangerousGetHandle() ?? 0;
-                OrtApi.Check(OrtApi.Run(_session.DangerousGetHandle(), options, inNames, (nint*)inValues, (nuint)inputs.Length, outNames, (nuint)outputs.Length, (nint*)outValues));
+                OrtApi.Check(OrtApi.Run(_session.DangerousGetHandle(), options, inNames, (nint*)inValues, (nuint)inputs.Length, outNames, (nuint)outputs.Count, (nint*)outValues));
             }
         }
         finally
@@ -96,7 +97,7 @@ public sealed unsafe class DirectSession : IDisposable
             }
         }
 
-        NativeTensor.CountCreated(allocated);
+        OwnedTensors.CountAdopted(allocated);
     }
 
     /// <summary>Frees the native session, once the runs in flight have returned.</summary>

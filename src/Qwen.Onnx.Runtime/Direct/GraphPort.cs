@@ -6,4 +6,4 @@ namespace Qwen.Onnx.Runtime.Direct;
 /// <param name="Name">The port's name.</param>
 /// <param name="ElementType">The tensor element type; 0 for ports that are not tensors (sequences, maps).</param>
 /// <param name="Dimensions">The declared dimensions; -1 for a symbolic (dynamic) one.</param>
-public sealed record GraphPort(string Name, TensorElementType ElementType, IReadOnlyList<long> Dimensions);
+internal sealed record GraphPort(string Name, TensorElementType ElementType, IReadOnlyList<long> Dimensions);

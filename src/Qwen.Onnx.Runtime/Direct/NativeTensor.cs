@@ -1,25 +1,16 @@
-using System.Runtime.CompilerServices;
-using Microsoft.ML.OnnxRuntime;
+using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Qwen.Onnx.Runtime.Direct;
 
 /// <summary>
-/// A handle to a native ONNX Runtime tensor (an <c>OrtValue*</c>). A struct, so holding, passing and swapping tensors
-/// between runs allocates nothing managed. Whoever creates a tensor, or receives one as a run's output, owns it and
-/// must <see cref="Release"/> it exactly once.
+/// A borrowed view of a native ONNX Runtime tensor (an <c>OrtValue*</c>) that an <see cref="OwnedTensors"/> holds. A
+/// struct, so passing tensors to runs allocates nothing managed; it cannot free the tensor, so copies of it never
+/// compete with the owner. A view, and the spans it hands out, are valid only while the owner keeps the tensor.
 /// </summary>
-public readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
+internal readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
 {
-    private static long s_live;
-
-    private NativeTensor(nint handle) => Handle = handle;
-
-    /// <summary>
-    /// Tensors created by <see cref="Wrap"/>, <see cref="Allocate"/> or a <see cref="DirectSession"/> run and not yet
-    /// released, process-wide: a leak diagnostic (it returns to its earlier value when every owner has released).
-    /// </summary>
-    public static long LiveCount => Volatile.Read(ref s_live);
+    internal NativeTensor(nint handle) => Handle = handle;
 
     /// <summary>The native <c>OrtValue*</c>; zero for "no tensor" (an output for ONNX Runtime to allocate).</summary>
     public nint Handle { get; }
@@ -27,68 +18,11 @@ public readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
     /// <summary>Whether this is the empty handle.</summary>
     public bool IsEmpty => Handle == 0;
 
-    /// <summary>
-    /// Wraps CPU memory as a tensor without copying. The memory must stay pinned and alive until the tensor is
-    /// released (a pinned-heap array, native memory, or a <see langword="fixed"/> scope around the tensor's whole life).
-    /// </summary>
-    /// <typeparam name="T">float, <see cref="Half"/>, long or int.</typeparam>
-    /// <param name="data">The first element.</param>
-    /// <param name="length">Elements available at <paramref name="data"/>; must equal the product of <paramref name="shape"/>.</param>
-    /// <param name="shape">The dimensions.</param>
-    /// <exception cref="ArgumentException">The shape has a negative dimension or does not describe <paramref name="length"/> elements.</exception>
-    /// <exception cref="OnnxRuntimeCallException">ONNX Runtime refused the tensor.</exception>
-    public static NativeTensor Wrap<T>(T* data, int length, ReadOnlySpan<long> shape)
-        where T : unmanaged
-    {
-        long elements = 1;
-        foreach (long d in shape)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(d, nameof(shape));
-            elements *= d;
-        }
-
-        if (elements != length)
-        {
-            throw new ArgumentException($"A tensor of shape [{string.Join(',', shape.ToArray())}] holds {elements} elements, but {length} were given.", nameof(shape));
-        }
-
-        nint value;
-        fixed (long* dims = shape)
-        {
-            OrtApi.Check(OrtApi.CreateTensorWithDataAsOrtValue(
-                OrtMemoryInfo.DefaultInstance.DangerousGetHandle(), data, (nuint)(length * sizeof(T)), dims, (nuint)shape.Length, (int)ElementTypeOf<T>(), &value));
-        }
-
-        return Created(value);
-    }
-
-    /// <summary>A tensor in memory ONNX Runtime allocates (CPU) and frees on <see cref="Release"/>; its contents start undefined.</summary>
-    /// <typeparam name="T">float, <see cref="Half"/>, long or int.</typeparam>
-    /// <param name="shape">The dimensions.</param>
-    /// <exception cref="OnnxRuntimeCallException">ONNX Runtime could not allocate it.</exception>
-    public static NativeTensor Allocate<T>(ReadOnlySpan<long> shape)
-        where T : unmanaged
-    {
-        nint allocator;
-        OrtApi.Check(OrtApi.GetAllocatorWithDefaultOptions(&allocator));
-        nint value;
-        fixed (long* dims = shape)
-        {
-            OrtApi.Check(OrtApi.CreateTensorAsOrtValue(allocator, dims, (nuint)shape.Length, (int)ElementTypeOf<T>(), &value));
-        }
-
-        return Created(value);
-    }
-
     /// <summary>The tensor's dimensions.</summary>
     /// <exception cref="InvalidOperationException">The tensor is empty.</exception>
     public long[] GetShape()
     {
-        if (IsEmpty)
-        {
-            throw new InvalidOperationException("The tensor is empty.");
-        }
-
+        ThrowIfEmpty();
         nint info;
         OrtApi.Check(OrtApi.GetTensorTypeAndShape(Handle, &info));
         try
@@ -109,48 +43,37 @@ public readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
         }
     }
 
-    /// <summary>The tensor's elements, in place (writable: ONNX Runtime does not copy inputs).</summary>
+    /// <summary>The tensor's elements, in place (writable: ONNX Runtime does not copy inputs); valid while the owner keeps the tensor.</summary>
     /// <typeparam name="T">Must match the tensor's element type.</typeparam>
     /// <exception cref="InvalidOperationException">The tensor is empty or holds another element type.</exception>
     public Span<T> GetData<T>()
         where T : unmanaged
     {
-        if (IsEmpty)
+        (TensorElementType type, int count) = ReadTypeAndCount();
+        if (type != ElementTypeOf<T>())
         {
-            throw new InvalidOperationException("The tensor is empty.");
-        }
-
-        nint info;
-        OrtApi.Check(OrtApi.GetTensorTypeAndShape(Handle, &info));
-        int type;
-        nuint count;
-        try
-        {
-            OrtApi.Check(OrtApi.GetTensorElementType(info, &type));
-            OrtApi.Check(OrtApi.GetTensorShapeElementCount(info, &count));
-        }
-        finally
-        {
-            OrtApi.ReleaseTensorTypeAndShapeInfo(info);
-        }
-
-        if (type != (int)ElementTypeOf<T>())
-        {
-            throw new InvalidOperationException($"The tensor holds {(TensorElementType)type} elements, not {typeof(T).Name}.");
+            throw new InvalidOperationException($"The tensor holds {type} elements, not {typeof(T).Name}.");
         }
 
         void* data;
         OrtApi.Check(OrtApi.GetTensorMutableData(Handle, &data));
-        return new Span<T>(data, checked((int)count));
+        return new Span<T>(data, count);
     }
 
-    /// <summary>Frees the native tensor (not memory it merely wraps). Releasing the empty handle does nothing.</summary>
-    public void Release()
+    /// <summary>
+    /// Copies elements from <paramref name="start"/> on into <paramref name="destination"/> as float, widening float16
+    /// in bulk: the one conversion every encoder output and logits read goes through.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The tensor is empty or is neither float nor float16.</exception>
+    public void CopyAsSingle(int start, Span<float> destination)
     {
-        if (!IsEmpty)
+        if (ReadTypeAndCount().Type == TensorElementType.Float16)
         {
-            OrtApi.ReleaseValue(Handle);
-            Interlocked.Decrement(ref s_live);
+            TensorPrimitives.ConvertToSingle(GetData<Half>().Slice(start, destination.Length), destination);
+        }
+        else
+        {
+            GetData<float>().Slice(start, destination.Length).CopyTo(destination);
         }
     }
 
@@ -163,26 +86,11 @@ public readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
     /// <inheritdoc/>
     public override int GetHashCode() => Handle.GetHashCode();
 
-    /// <summary>Whether both are the same native tensor.</summary>
-    /// <param name="left">One tensor.</param>
-    /// <param name="right">The other.</param>
     public static bool operator ==(NativeTensor left, NativeTensor right) => left.Equals(right);
 
-    /// <summary>Whether they are different native tensors.</summary>
-    /// <param name="left">One tensor.</param>
-    /// <param name="right">The other.</param>
     public static bool operator !=(NativeTensor left, NativeTensor right) => !left.Equals(right);
 
-    /// <summary>Counts tensors ONNX Runtime created as a run's outputs.</summary>
-    internal static void CountCreated(int count) => Interlocked.Add(ref s_live, count);
-
-    private static NativeTensor Created(nint handle)
-    {
-        Interlocked.Increment(ref s_live);
-        return new NativeTensor(handle);
-    }
-
-    private static TensorElementType ElementTypeOf<T>()
+    internal static TensorElementType ElementTypeOf<T>()
     {
         if (typeof(T) == typeof(float))
         {
@@ -202,5 +110,32 @@ public readonly unsafe struct NativeTensor : IEquatable<NativeTensor>
         return typeof(T) == typeof(int)
             ? TensorElementType.Int32
             : throw new NotSupportedException($"{typeof(T).Name} tensors are not supported; use float, Half, long or int.");
+    }
+
+    private (TensorElementType Type, int Count) ReadTypeAndCount()
+    {
+        ThrowIfEmpty();
+        nint info;
+        OrtApi.Check(OrtApi.GetTensorTypeAndShape(Handle, &info));
+        try
+        {
+            int type;
+            nuint count;
+            OrtApi.Check(OrtApi.GetTensorElementType(info, &type));
+            OrtApi.Check(OrtApi.GetTensorShapeElementCount(info, &count));
+            return ((TensorElementType)type, checked((int)count));
+        }
+        finally
+        {
+            OrtApi.ReleaseTensorTypeAndShapeInfo(info);
+        }
+    }
+
+    private void ThrowIfEmpty()
+    {
+        if (IsEmpty)
+        {
+            throw new InvalidOperationException("The tensor is empty.");
+        }
     }
 }

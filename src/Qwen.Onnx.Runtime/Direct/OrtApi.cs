@@ -5,11 +5,21 @@ namespace Qwen.Onnx.Runtime.Direct;
 /// <summary>
 /// The few entries of ONNX Runtime's C function table that <see cref="DirectSession"/> needs, called through function
 /// pointers so a call allocates nothing managed. Indices are positions in <c>struct OrtApi</c> of
-/// onnxruntime_c_api.h; that table only ever grows at its end, so version 1's entries keep their place in every
-/// release and the table of whichever onnxruntime the app ships can be used.
+/// onnxruntime_c_api.h; the table is requested for <see cref="ApiVersion"/> and the runtime refuses versions it does
+/// not serve, so the positions are checked against the library actually loaded.
 /// </summary>
 internal static unsafe partial class OrtApi
 {
+    /// <summary>
+    /// The C API version requested: the one Microsoft.ML.OnnxRuntime 1.N itself asks for (N, its minor version), so
+    /// this never demands more of the native library than the managed binding does. The table only ever grows at its
+    /// end, so the positions below hold in every version that serves it.
+    /// </summary>
+    public static readonly uint ApiVersion = (uint)typeof(Microsoft.ML.OnnxRuntime.OrtEnv).Assembly.GetName().Version!.Minor;
+
+    /// <summary>The version string of the loaded onnxruntime library.</summary>
+    public static readonly string RuntimeVersion = ReadVersion();
+
     private static readonly nint* Table = Load();
 
     public static readonly delegate* unmanaged<nint, int> GetErrorCode = (delegate* unmanaged<nint, int>)Table[1];
@@ -56,12 +66,22 @@ internal static unsafe partial class OrtApi
         throw new OnnxRuntimeCallException(code, message);
     }
 
+    /// <summary>
+    /// Asks the loaded runtime for the C API table of the version the indices above come from. ONNX Runtime returns
+    /// null for versions it does not serve (a runtime older than the one this table was written against), so a
+    /// mismatched onnxruntime library is a typed error here instead of a call through the wrong slot later.
+    /// </summary>
     private static nint* Load()
     {
-        // OrtApiBase is { GetApi(uint version), GetVersionString() }; version 1 is served by every release.
         var getApi = (delegate* unmanaged<uint, nint*>)((nint*)OrtGetApiBase())[0];
-        return getApi(1);
+        nint* table = getApi(ApiVersion);
+        return table != null ? table : throw new QwenOnnxException(
+            $"The loaded ONNX Runtime ({RuntimeVersion}) does not serve C API version {ApiVersion}, which Qwen.Onnx's direct sessions are built against. Use the onnxruntime package version Qwen.Onnx depends on (1.{ApiVersion} or newer).");
     }
+
+    // OrtApiBase is { const OrtApi* GetApi(uint32_t version), const char* GetVersionString() }.
+    private static string ReadVersion() =>
+        Marshal.PtrToStringUTF8((nint)((delegate* unmanaged<byte*>)((nint*)OrtGetApiBase())[1])()) ?? "unknown";
 
     // The same library name Microsoft.ML.OnnxRuntime binds to, so the process shares one loaded runtime.
     [LibraryImport("onnxruntime")]

@@ -8,10 +8,18 @@ namespace Qwen.Onnx.Runtime.Direct;
 /// </summary>
 internal sealed unsafe class OrtSessionHandle : SafeHandle
 {
+    private static long s_live;
     private readonly List<nint> _names = [];
 
     public OrtSessionHandle(nint session)
-        : base(0, ownsHandle: true) => SetHandle(session);
+        : base(0, ownsHandle: true)
+    {
+        SetHandle(session);
+        Interlocked.Increment(ref s_live);
+    }
+
+    /// <summary>Native sessions open process-wide: a leak diagnostic for loads that fail half-way.</summary>
+    public static long LiveCount => Volatile.Read(ref s_live);
 
     public override bool IsInvalid => handle == 0;
 
@@ -28,6 +36,7 @@ internal sealed unsafe class OrtSessionHandle : SafeHandle
     protected override bool ReleaseHandle()
     {
         OrtApi.ReleaseSession(handle);
+        Interlocked.Decrement(ref s_live);
         foreach (nint name in _names)
         {
             NativeMemory.Free((void*)name);

@@ -4,7 +4,7 @@ namespace Qwen.Onnx.Runtime.Direct;
 /// An ordered choice of a <see cref="DirectSession"/>'s inputs or outputs, resolved once to the native names a run
 /// passes, so repeated runs do not marshal strings.
 /// </summary>
-public sealed class PortSelection
+internal sealed class PortSelection
 {
     internal PortSelection(DirectSession owner, bool inputs, string[] names, nint[] nativeNames)
     {

@@ -1,7 +1,6 @@
-using System.Runtime.InteropServices;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Qwen.Onnx.Runtime;
+using Qwen.Onnx.Runtime.Direct;
 using Qwen.Onnx.Vision.Preprocessing;
 
 namespace Qwen.Onnx.Vision.Encoding;
@@ -14,24 +13,27 @@ namespace Qwen.Onnx.Vision.Encoding;
 /// </summary>
 public sealed class QwenVisionEncoder : IDisposable
 {
-    private readonly InferenceSession _session;
-    private readonly string _pixelInput;
-    private readonly string _gridInput;
-    private readonly string _output;
+    private readonly DirectSession _session;
+    private readonly PortSelection _inputs;
+    private readonly PortSelection _outputs;
     private readonly bool _halfPrecision;
+    private readonly string _folder;
 
-    private QwenVisionEncoder(InferenceSession session, ExecutionProvider provider)
+    private QwenVisionEncoder(DirectSession session, ExecutionProvider provider, string folder)
     {
         _session = session;
+        _folder = folder;
         Provider = provider;
-        _pixelInput = session.InputMetadata.Keys.FirstOrDefault(k => k == "pixel_values")
-            ?? throw new InvalidModelException(nameof(QwenVisionEncoder), $"the vision encoder has no pixel_values input (it has {string.Join(", ", session.InputMetadata.Keys)}).");
-        _gridInput = session.InputMetadata.Keys.FirstOrDefault(k => k is "image_grid_thw" or "grid_thw")
-            ?? throw new InvalidModelException(nameof(QwenVisionEncoder), "the vision encoder has neither an image_grid_thw nor a grid_thw input.");
-        _output = session.OutputMetadata.Keys.Contains("image_features") ? "image_features" : session.OutputMetadata.Keys.First();
-        _halfPrecision = session.InputMetadata[_pixelInput].ElementDataType == TensorElementType.Float16;
-        int[] outDims = session.OutputMetadata[_output].Dimensions;
-        HiddenSize = outDims.Length == 2 && outDims[1] > 0 ? outDims[1] : null;
+        string[] inputs = [.. session.Inputs.Select(p => p.Name)];
+        string pixels = inputs.FirstOrDefault(k => k == "pixel_values")
+            ?? throw new InvalidModelException(folder, $"the vision encoder has no pixel_values input (it has {string.Join(", ", inputs)}).");
+        string grid = inputs.FirstOrDefault(k => k is "image_grid_thw" or "grid_thw")
+            ?? throw new InvalidModelException(folder, "the vision encoder has neither an image_grid_thw nor a grid_thw input.");
+        GraphPort output = session.Outputs.FirstOrDefault(p => p.Name == "image_features") ?? session.Outputs[0];
+        _inputs = session.SelectInputs(pixels, grid);
+        _outputs = session.SelectOutputs(output.Name);
+        _halfPrecision = session.Inputs.First(p => p.Name == pixels).ElementType == TensorElementType.Float16;
+        HiddenSize = output.Dimensions is [_, long hidden] && hidden > 0 ? (int)hidden : null;
     }
 
     /// <summary>The provider the session runs on.</summary>
@@ -49,10 +51,10 @@ public sealed class QwenVisionEncoder : IDisposable
         options ??= new QwenModelOptions();
         string path = OnnxCommunityGraphs.Find(modelFolder, "vision_encoder", options.GraphVariant)
             ?? throw new InvalidModelException(modelFolder, "onnx/vision_encoder*.onnx is missing: this is not a vision-language export.");
-        InferenceSession session = OnnxSessions.Open(path, options, out ExecutionProvider provider);
+        DirectSession session = OnnxSessions.OpenDirect(path, options, out ExecutionProvider provider);
         try
         {
-            return new QwenVisionEncoder(session, provider);
+            return new QwenVisionEncoder(session, provider, modelFolder);
         }
         catch
         {
@@ -63,50 +65,41 @@ public sealed class QwenVisionEncoder : IDisposable
 
     /// <summary>Encodes one image.</summary>
     /// <param name="image">Its preprocessed pixels.</param>
+    /// <param name="cancellationToken">Terminates the run; throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>Row-major features [<see cref="ProcessedImage.TokenCount"/>, hidden].</returns>
-    public float[] Encode(ProcessedImage image)
+    /// <exception cref="InvalidModelException">The encoder's output does not have one row per image token.</exception>
+    public float[] Encode(ProcessedImage image, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
-        long[] grid = [image.GridT, image.GridH, image.GridW];
-        long[] shape = [image.PatchCount, image.PatchLength];
-        using OrtValue pixels = _halfPrecision
-            ? OrtValue.CreateTensorValueFromMemory(ToHalf(image.PixelValues.Span), shape)
-            : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(image.PixelValues), shape);
-        using OrtValue gridValue = OrtValue.CreateTensorValueFromMemory(grid, [1, 3]);
-        var inputs = new Dictionary<string, OrtValue> { [_pixelInput] = pixels, [_gridInput] = gridValue };
-        using var runOptions = new RunOptions();
-        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(runOptions, inputs, [_output]);
-        OrtValue features = outputs[0];
-        long[] featureShape = features.GetTensorTypeAndShape().Shape;
-        if (featureShape.Length != 2 || featureShape[0] != image.TokenCount)
-        {
-            throw new InvalidModelException(nameof(QwenVisionEncoder), $"the vision encoder returned [{string.Join(", ", featureShape)}] for {image.TokenCount} image tokens; expected [{image.TokenCount}, hidden].");
-        }
-
-        return features.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float16
-            ? [.. features.GetTensorDataAsSpan<Float16>().ToArray().Select(h => (float)BitConverter.UInt16BitsToHalf(h.value))]
-            : features.GetTensorDataAsSpan<float>().ToArray();
+        using var run = new CancellableRun(cancellationToken);
+        return Encode(image, run);
     }
 
     /// <summary>Encodes several images one by one and concatenates their features in order.</summary>
     /// <param name="images">The images, in prompt order.</param>
-    public float[] Encode(IReadOnlyList<ProcessedImage> images)
+    /// <param name="cancellationToken">Terminates the run in flight; throws <see cref="OperationCanceledException"/>.</param>
+    public float[] Encode(IReadOnlyList<ProcessedImage> images, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(images);
-        return [.. images.SelectMany(Encode)];
+        using var run = new CancellableRun(cancellationToken);
+        return CancellableRun.Concatenate([.. images.Select(image => Encode(image, run))]);
     }
 
     /// <inheritdoc />
     public void Dispose() => _session.Dispose();
 
-    private static Float16[] ToHalf(ReadOnlySpan<float> values)
+    private float[] Encode(ProcessedImage image, CancellableRun run)
     {
-        var half = new Float16[values.Length];
-        for (int i = 0; i < values.Length; i++)
+        using var outputs = new OwnedTensors(1);
+        run.RunEncoder(_session, _inputs, _outputs, outputs, image.PixelValues.Span, [image.PatchCount, image.PatchLength], _halfPrecision, [image.GridT, image.GridH, image.GridW], [1, 3]);
+        long[] featureShape = outputs[0].GetShape();
+        if (featureShape.Length != 2 || featureShape[0] != image.TokenCount)
         {
-            half[i] = new Float16(BitConverter.HalfToUInt16Bits((Half)values[i]));
+            throw new InvalidModelException(_folder, $"the vision encoder returned [{string.Join(", ", featureShape)}] for {image.TokenCount} image tokens; expected [{image.TokenCount}, hidden].");
         }
 
-        return half;
+        var features = new float[featureShape[0] * featureShape[1]];
+        outputs[0].CopyAsSingle(0, features);
+        return features;
     }
 }
