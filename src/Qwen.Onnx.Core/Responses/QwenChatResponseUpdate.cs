@@ -43,4 +43,13 @@ public sealed record QwenCompletion(FinishReason FinishReason, QwenUsage Usage, 
     /// run over the prompt), decode_run (time inside ONNX Runtime during decoding) and sample (time choosing tokens).
     /// </summary>
     public IReadOnlyDictionary<string, TimeSpan> Stages { get; init; } = new Dictionary<string, TimeSpan>();
+
+    /// <summary>Whether a <see cref="ResponseFormat"/> constraint shaped the answer.</summary>
+    public bool Constrained { get; init; }
+
+    /// <summary>
+    /// Whether the answer stopped before the constrained value was complete (for JSON: the text does not parse yet),
+    /// typically with <see cref="FinishReason.Length"/> when <see cref="GenerationOptions.MaxNewTokens"/> ran out.
+    /// </summary>
+    public bool Incomplete { get; init; }
 }
