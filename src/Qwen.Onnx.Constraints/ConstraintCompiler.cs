@@ -45,6 +45,14 @@ public sealed class ConstraintCompiler
     /// <exception cref="ArgumentException">The schema or pattern is malformed, or admits no value.</exception>
     public static void Validate(ResponseFormat format) => _ = ToLanguage(format);
 
+    /// <summary>
+    /// The format as a regular expression in the syntax of Rust's regex crate, for ONNX Runtime GenAI's guidance
+    /// (llguidance): exactly the language <see cref="Create"/> enforces, bounds and compact whitespace included.
+    /// </summary>
+    /// <param name="format">A format other than <see cref="ResponseFormat.Text"/>.</param>
+    /// <exception cref="NotSupportedException">As for <see cref="Create"/>.</exception>
+    public static string ToGuidanceRegex(ResponseFormat format) => RegexWriter.Write(ToLanguage(format));
+
     /// <summary>A fresh constraint for one request, or <see langword="null"/> for <see cref="ResponseFormat.Text"/>.</summary>
     /// <param name="format">The format.</param>
     /// <exception cref="NotSupportedException">A JSON Schema keyword or regular-expression feature is outside the supported subset; the message names it (and its JSON pointer).</exception>
@@ -84,7 +92,7 @@ public sealed class ConstraintCompiler
     {
         long started = Stopwatch.GetTimestamp();
         Nfa nfa = Nfa.Build(ToLanguage(format));
-        var grammar = new TokenGrammar(nfa, _trie.Value, _tokenizer.EndOfTurnTokenIds, id => _tokenizer.GetTokenBytes(id).ToArray());
+        var grammar = new TokenGrammar(nfa, _trie, _tokenizer.VocabularySize, _tokenizer.EndOfTurnTokenIds, id => _tokenizer.GetTokenBytes(id).ToArray());
         LastCompileTime = Stopwatch.GetElapsedTime(started);
         return grammar;
     }

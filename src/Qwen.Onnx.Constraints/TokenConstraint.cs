@@ -26,6 +26,11 @@ public sealed class TokenConstraint : ITokenConstraint
     /// <inheritdoc />
     public int Mask(Span<float> logits)
     {
+        if (_state == TokenGrammar.Finished)
+        {
+            throw new InvalidOperationException("The constrained answer has ended (its end-of-turn token was accepted); nothing may follow.");
+        }
+
         TokenMask mask = _grammar.MaskOf(_state);
         if (mask.Single >= 0)
         {
@@ -39,12 +44,24 @@ public sealed class TokenConstraint : ITokenConstraint
     /// <inheritdoc />
     public void Accept(int token)
     {
-        int next = _state == TokenGrammar.Finished ? LazyDfa.Dead : _grammar.Advance(_state, token);
-        if (next == LazyDfa.Dead)
+        if (!TryAccept(token))
         {
             throw new InvalidOperationException($"Token {token} is not allowed here by the response format; choose tokens among those Mask left.");
         }
+    }
+
+    /// <summary>Advances past <paramref name="token"/> if the grammar allows it (for following tokens another engine chose).</summary>
+    /// <param name="token">The token.</param>
+    /// <returns>Whether the token was allowed; if not, the state is unchanged.</returns>
+    public bool TryAccept(int token)
+    {
+        int next = _grammar.Advance(_state, token);
+        if (next == LazyDfa.Dead)
+        {
+            return false;
+        }
 
         _state = next;
+        return true;
     }
 }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.ML.OnnxRuntime;
 using Qwen.Onnx.Audio;
 using Qwen.Onnx.Audio.Encoding;
+using Qwen.Onnx.Constraints;
 using Qwen.Onnx.Generation;
 using Qwen.Onnx.Models;
 using Qwen.Onnx.Multimodal.Caching;
@@ -34,6 +35,7 @@ public sealed class MultimodalEngine : IQwenEngine
     private readonly RequestGate _gate;
     private readonly PromptCache? _promptCache;
     private readonly IChatTemplate? _template;
+    private readonly ConstraintCompiler _constraints;
 
     private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, ExecutionProvider provider, QwenModelOptions options, IChatTemplate? template)
     {
@@ -55,6 +57,7 @@ public sealed class MultimodalEngine : IQwenEngine
         Provider = provider;
         _gate = new RequestGate(options.MaxConcurrentRequests);
         _promptCache = options.ReusePromptCache ? new PromptCache() : null;
+        _constraints = new ConstraintCompiler(tokenizer);
     }
 
     /// <inheritdoc />
@@ -110,6 +113,7 @@ public sealed class MultimodalEngine : IQwenEngine
         long started = Stopwatch.GetTimestamp();
         request.Options.Validate();
         RejectUnsupported(request);
+        TokenConstraint? constraint = _constraints.Create(request.Options.ResponseFormat);
         using RequestGate.Lease lease = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         CancellationToken token = lease.Token;
         PreparedPrompt prompt = await PrepareAsync(request, token).ConfigureAwait(false);
@@ -119,7 +123,8 @@ public sealed class MultimodalEngine : IQwenEngine
             streamer.Stages[stage] = time;
         }
 
-        var sampler = new TokenSampler(request.Options, prompt.Ids);
+        streamer.ConstraintComplete = constraint is null ? null : () => constraint.IsComplete;
+        var sampler = new SamplingPipeline(request.Options, prompt.Ids, constraint);
         using var runOptions = new RunOptions();
         using CancellationTokenRegistration abort = token.Register(() => runOptions.Terminate = true);
         await default(ThreadPoolHop);
@@ -132,7 +137,8 @@ public sealed class MultimodalEngine : IQwenEngine
         while (true)
         {
             streamer.Stages["decode_run"] = loop.RunTime - prefillRun;
-            streamer.Stages["sample"] = sampler.Time;
+            streamer.Stages["sample"] = sampler.SampleTime;
+            streamer.Stages["constraint"] = sampler.ConstraintTime;
             QwenChatResponseUpdate update = streamer.OnToken(next);
             QwenChatResponseUpdate? contextFull = streamer.Finish is null && loop.Length >= _config.ContextLength ? streamer.OnContextFull() : null;
             if (streamer.Finish is not null)

@@ -16,19 +16,20 @@ internal sealed class TokenGrammar
     public const int Finished = -3;
 
     private readonly LazyDfa _dfa;
-    private readonly TokenTrie _trie;
+    private readonly Lazy<TokenTrie> _trie;
     private readonly int[] _endOfTurn;
     private readonly List<TokenMask?> _masks = [];
     private readonly Lock _gate = new();
     private readonly Func<int, byte[]> _tokenBytes;
 
-    public TokenGrammar(Nfa nfa, TokenTrie trie, IReadOnlyList<int> endOfTurn, Func<int, byte[]> tokenBytes)
+    /// <summary>Binds an automaton to a vocabulary; the trie is only built when a mask is first needed.</summary>
+    public TokenGrammar(Nfa nfa, Lazy<TokenTrie> trie, int vocabularySize, IReadOnlyList<int> endOfTurn, Func<int, byte[]> tokenBytes)
     {
         _dfa = new LazyDfa(nfa);
         _trie = trie;
         _endOfTurn = [.. endOfTurn];
         _tokenBytes = tokenBytes;
-        TokenBytes = new byte[trie.VocabularySize][];
+        TokenBytes = new byte[vocabularySize][];
     }
 
     public int Start => _dfa.Start;
@@ -106,12 +107,13 @@ internal sealed class TokenGrammar
 
     private TokenMask Build(int state)
     {
-        var bits = new ulong[(_trie.VocabularySize + 63) >> 6];
+        TokenTrie trie = _trie.Value;
+        var bits = new ulong[(trie.VocabularySize + 63) >> 6];
         int count = 0;
-        Span<int> states = _trie.MaxDepth < 1024 ? stackalloc int[_trie.MaxDepth + 1] : new int[_trie.MaxDepth + 1];
+        Span<int> states = trie.MaxDepth < 1024 ? stackalloc int[trie.MaxDepth + 1] : new int[trie.MaxDepth + 1];
         states[0] = state;
-        byte[] nodeBytes = _trie.Bytes;
-        int[] depths = _trie.Depths, ends = _trie.SubtreeEnds, starts = _trie.TokenStarts, tokens = _trie.Tokens;
+        byte[] nodeBytes = trie.Bytes;
+        int[] depths = trie.Depths, ends = trie.SubtreeEnds, starts = trie.TokenStarts, tokens = trie.Tokens;
         for (int i = 0; i < nodeBytes.Length;)
         {
             int depth = depths[i];
