@@ -38,6 +38,12 @@ public sealed class ConstraintCompiler
     public TimeSpan LastCompileTime { get; private set; }
 
     /// <summary>
+    /// Builds the vocabulary's token trie now (about a hundred milliseconds for Qwen's 151k tokens) instead of on the
+    /// first constrained request.
+    /// </summary>
+    public void Prepare() => _ = _trie.Value;
+
+    /// <summary>
     /// Checks that a format can be honoured, without binding it to a vocabulary: throws what <see cref="Create"/> would.
     /// </summary>
     /// <param name="format">The format.</param>

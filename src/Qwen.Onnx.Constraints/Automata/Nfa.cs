@@ -8,6 +8,9 @@ internal sealed class Nfa
     private readonly List<List<int>> _epsilon = [];
     private readonly List<List<(byte Lo, byte Hi, int To)>> _edges = [];
 
+    // A character set recurs (every copy of a bounded string's character): its UTF-8 split is computed once.
+    private readonly Dictionary<CodePointSet, List<(byte Lo, byte Hi)[]>> _sequences = new(ReferenceEqualityComparer.Instance);
+
     private Nfa(Language language)
     {
         Start = NewState();
@@ -46,10 +49,15 @@ internal sealed class Nfa
     private int AddChars(CodePointSet set, int from)
     {
         int end = NewState();
-        var sequences = new List<(byte Lo, byte Hi)[]>();
-        foreach ((int lo, int hi) in set.Ranges)
+        if (!_sequences.TryGetValue(set, out List<(byte Lo, byte Hi)[]>? sequences))
         {
-            Utf8Ranges.Split(lo, hi, sequences);
+            sequences = [];
+            foreach ((int lo, int hi) in set.Ranges)
+            {
+                Utf8Ranges.Split(lo, hi, sequences);
+            }
+
+            _sequences[set] = sequences;
         }
 
         foreach ((byte Lo, byte Hi)[] sequence in sequences)

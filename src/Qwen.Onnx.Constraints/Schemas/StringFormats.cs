@@ -23,7 +23,9 @@ internal static class StringFormats
         ["email"] = "[A-Za-z0-9]{1,16}(?:[._+-][A-Za-z0-9]{1,16}){0,2}@[A-Za-z0-9]{1,16}(?:-[A-Za-z0-9]{1,16})?(?:\\.[A-Za-z]{2,8}){1,2}",
     };
 
+    private static readonly Dictionary<string, Language> Parsed = Patterns.ToDictionary(p => p.Key, p => RegexParser.Parse(p.Value), StringComparer.Ordinal);
+
     public static IEnumerable<string> Names => Patterns.Keys;
 
-    public static Language? Find(string format) => Patterns.TryGetValue(format, out string? pattern) ? RegexParser.Parse(pattern) : null;
+    public static Language? Find(string format) => Parsed.GetValueOrDefault(format);
 }
