@@ -90,6 +90,15 @@ internal static class ChatRequestMapping
             StopSequences = options.StopSequences is { } stops ? [.. stops] : [],
             RepetitionPenalty = penalty is null ? null : Convert.ToSingle(penalty, System.Globalization.CultureInfo.InvariantCulture),
             EnableThinking = thinking is null ? null : Convert.ToBoolean(thinking, System.Globalization.CultureInfo.InvariantCulture),
+            ResponseFormat = ToFormat(options.ResponseFormat),
         };
     }
+
+    /// <summary>JSON without a schema is any JSON object; with one (as <c>GetResponseAsync&lt;T&gt;</c> sends) the constraint follows it.</summary>
+    private static ResponseFormat ToFormat(ChatResponseFormat? format) => format switch
+    {
+        ChatResponseFormatJson { Schema: JsonElement schema } => ResponseFormat.JsonSchema(schema.GetRawText()),
+        ChatResponseFormatJson => ResponseFormat.JsonObject,
+        _ => ResponseFormat.Text,
+    };
 }

@@ -12,7 +12,9 @@ namespace Qwen.Onnx.Extensions.AI;
 /// calls come back as <see cref="FunctionCallContent"/> (also when streaming, in the last update), so
 /// <c>UseFunctionInvocation()</c> works (<see cref="ChatToolMode.None"/> sends no tools; a required tool mode cannot be
 /// enforced through Qwen's template and behaves as auto). Qwen3's <c>&lt;think&gt;</c> reasoning comes back as
-/// <see cref="TextReasoningContent"/>, apart from the answer. Safe for concurrent use.
+/// <see cref="TextReasoningContent"/>, apart from the answer. <see cref="ChatOptions.ResponseFormat"/> JSON (with or
+/// without a schema) constrains the answer, so <c>GetResponseAsync&lt;T&gt;</c> works on every engine; such responses
+/// carry "qwen.constrained" and "qwen.incomplete" in their AdditionalProperties. Safe for concurrent use.
 /// </summary>
 public sealed class QwenChatClient : IChatClient
 {
@@ -43,6 +45,7 @@ public sealed class QwenChatClient : IChatClient
         {
             FinishReason = ChatResponseMapping.ToFinishReason(response.FinishReason, calls.Count > 0),
             Usage = ChatResponseMapping.ToUsage(response.Usage),
+            AdditionalProperties = ChatResponseMapping.ToConstraintProperties(response.Constrained, response.Incomplete),
             ModelId = _model.Folder.Name,
             CreatedAt = DateTimeOffset.UtcNow,
         };
@@ -75,6 +78,7 @@ public sealed class QwenChatClient : IChatClient
                 }
 
                 chunk.FinishReason = ChatResponseMapping.ToFinishReason(done.FinishReason, calls.Count > 0);
+                chunk.AdditionalProperties = ChatResponseMapping.ToConstraintProperties(done.Constrained, done.Incomplete);
                 chunk.Contents.Add(new UsageContent(ChatResponseMapping.ToUsage(done.Usage)));
             }
 

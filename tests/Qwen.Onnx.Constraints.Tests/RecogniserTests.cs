@@ -72,12 +72,19 @@ public sealed class RecogniserTests
     public void Integers_stay_inside_their_minimum_and_maximum(string text, bool accepted) =>
         Check(Schema("{\"type\":\"integer\",\"minimum\":-128,\"maximum\":127}"), text, accepted);
 
+    [TestCase("2147483647", true)]
+    [TestCase("2147483648", false)]
+    [TestCase("-2147483648", true)]
+    [TestCase("-2147483649", false)]
+    [TestCase("10000000000", false)]
+    public void An_unbounded_integer_fits_an_int(string text, bool accepted) => Check(Schema("{\"type\":\"integer\"}"), text, accepted);
+
     [TestCase("9223372036854775807", true)]
     [TestCase("9223372036854775808", false)]
     [TestCase("-9223372036854775808", true)]
     [TestCase("-9223372036854775809", false)]
-    [TestCase("10000000000000000000", false)]
-    public void An_unbounded_integer_fits_a_long(string text, bool accepted) => Check(Schema("{\"type\":\"integer\"}"), text, accepted);
+    public void Integer_bounds_reach_those_of_a_long(string text, bool accepted) =>
+        Check(Schema("{\"type\":\"integer\",\"minimum\":-9223372036854775808,\"maximum\":9223372036854775807}"), text, accepted);
 
     [TestCase("\"ab\"", true)]
     [TestCase("\"a\"", false)]

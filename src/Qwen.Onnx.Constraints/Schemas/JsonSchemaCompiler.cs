@@ -140,7 +140,8 @@ internal sealed class JsonSchemaCompiler
     {
         "null" => Language.Literal("null"),
         "boolean" => Language.Choice(Language.Literal("true"), Language.Literal("false")),
-        "integer" => IntegerRange.Of(Bound(schema, "minimum", pointer) ?? long.MinValue, Bound(schema, "maximum", pointer) ?? long.MaxValue),
+        // Unbounded integers stay within 32 bits, so they fit the int properties schemas are usually generated from.
+        "integer" => IntegerRange.Of(Bound(schema, "minimum", pointer) ?? int.MinValue, Bound(schema, "maximum", pointer) ?? int.MaxValue),
         "number" => NumberOf(schema, pointer),
         "string" => StringOf(schema, pointer),
         "array" => ArrayOf(schema, pointer),
