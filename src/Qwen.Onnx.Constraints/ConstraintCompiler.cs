@@ -88,6 +88,7 @@ public sealed class ConstraintCompiler
         JsonObjectResponseFormat => JsonText.AnyObject(),
         JsonSchemaResponseFormat schema => JsonSchemaCompiler.Compile(schema.Schema),
         RegexResponseFormat regex => NonEmpty(RegexParser.Parse(regex.Pattern), regex.Pattern),
+        ToolCallResponseFormat tools => ToolCallGrammar.Compile(tools.Tools),
         _ => throw new NotSupportedException($"The response format {format.GetType().Name} is not supported."),
     };
 

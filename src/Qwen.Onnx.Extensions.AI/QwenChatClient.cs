@@ -10,8 +10,8 @@ namespace Qwen.Onnx.Extensions.AI;
 /// <see cref="GenerationOptions"/> (AdditionalProperties "repetition_penalty" and "enable_thinking" too). Function
 /// tools (<see cref="ChatOptions.Tools"/>) reach GenAI-layout text models through their chat template; the model's
 /// calls come back as <see cref="FunctionCallContent"/> (also when streaming, in the last update), so
-/// <c>UseFunctionInvocation()</c> works (<see cref="ChatToolMode.None"/> sends no tools; a required tool mode cannot be
-/// enforced through Qwen's template and behaves as auto). Qwen3's <c>&lt;think&gt;</c> reasoning comes back as
+/// <c>UseFunctionInvocation()</c> works (<see cref="ChatToolMode.None"/> sends no tools; a required tool mode constrains the answer to one call
+/// whose arguments match the function's schema). Qwen3's <c>&lt;think&gt;</c> reasoning comes back as
 /// <see cref="TextReasoningContent"/>, apart from the answer. <see cref="ChatOptions.ResponseFormat"/> JSON (with or
 /// without a schema) constrains the answer, so <c>GetResponseAsync&lt;T&gt;</c> works on every engine; such responses
 /// carry "qwen.constrained" and "qwen.incomplete" in their AdditionalProperties. Safe for concurrent use.

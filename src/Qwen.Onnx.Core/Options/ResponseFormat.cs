@@ -25,6 +25,20 @@ public abstract record ResponseFormat
     /// <param name="pattern">The pattern; the whole answer must match it.</param>
     public static ResponseFormat Regex(string pattern) => new RegexResponseFormat(pattern);
 
+    /// <summary>
+    /// Exactly one call, in Qwen's markup (<c>&lt;tool_call&gt;\n{"name": ..., "arguments": ...}\n&lt;/tool_call&gt;</c>), of one
+    /// of <paramref name="tools"/>, its arguments valid against that tool's parameter schema: a required tool mode.
+    /// </summary>
+    /// <param name="tools">The functions, at least one.</param>
+    public static ResponseFormat ToolCall(IEnumerable<QwenTool> tools)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        var list = tools.Select(t => new Dictionary<string, object?> { ["name"] = t.Name, ["parameters"] = t.ParametersSchema }).ToList();
+        return list.Count == 0
+            ? throw new ArgumentException("A tool call needs at least one tool.", nameof(tools))
+            : new ToolCallResponseFormat(System.Text.Json.JsonSerializer.Serialize(list));
+    }
+
     /// <summary>Whether this is <see cref="Text"/> (no constraint).</summary>
     public bool IsText => this is TextResponseFormat;
 }
@@ -42,3 +56,7 @@ public sealed record JsonSchemaResponseFormat(string Schema) : ResponseFormat;
 /// <summary>Text that fully matches <paramref name="Pattern"/>.</summary>
 /// <param name="Pattern">The regular expression.</param>
 public sealed record RegexResponseFormat(string Pattern) : ResponseFormat;
+
+/// <summary>One Qwen tool call of one of the tools in <paramref name="Tools"/>.</summary>
+/// <param name="Tools">A JSON array of <c>{"name": ..., "parameters": schema or null}</c>.</param>
+public sealed record ToolCallResponseFormat(string Tools) : ResponseFormat;
