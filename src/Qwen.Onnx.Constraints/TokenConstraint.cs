@@ -11,7 +11,6 @@ namespace Qwen.Onnx.Constraints;
 public sealed class TokenConstraint : ITokenConstraint
 {
     private readonly TokenGrammar _grammar;
-    private readonly float[] _scratch = new float[TokenMask.ListLimit];
     private int _state;
 
     internal TokenConstraint(TokenGrammar grammar)
@@ -37,7 +36,7 @@ public sealed class TokenConstraint : ITokenConstraint
             return mask.Single;
         }
 
-        mask.Apply(logits, _scratch);
+        mask.Apply(logits, stackalloc float[TokenMask.ListLimit]);
         return -1;
     }
 
