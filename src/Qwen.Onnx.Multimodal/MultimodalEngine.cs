@@ -138,7 +138,10 @@ public sealed class MultimodalEngine : IQwenEngine
         {
             streamer.Stages["decode_run"] = loop.RunTime - prefillRun;
             streamer.Stages["sample"] = sampler.SampleTime;
-            streamer.Stages["constraint"] = sampler.ConstraintTime;
+            if (constraint is not null)
+            {
+                streamer.Stages["constraint"] = sampler.ConstraintTime;
+            }
             QwenChatResponseUpdate update = streamer.OnToken(next);
             QwenChatResponseUpdate? contextFull = streamer.Finish is null && loop.Length >= _config.ContextLength ? streamer.OnContextFull() : null;
             if (streamer.Finish is not null)

@@ -1,5 +1,5 @@
 using System.Text;
-using Qwen.Onnx.Testing.Tokenizer;
+using Qwen.Onnx.Testing;
 using Qwen.Onnx.Tokenization;
 
 namespace Qwen.Onnx.Constraints.Tests;
@@ -11,19 +11,8 @@ namespace Qwen.Onnx.Constraints.Tests;
 /// </summary>
 public sealed class TokenLevelTests
 {
-    private static readonly Lazy<QwenTokenizer> Tokenizer = new(() =>
-    {
-        string folder = Path.Combine(Path.GetTempPath(), "qwen-onnx-tests", "constraints-tokenizer-" + Environment.ProcessId);
-        QwenTokenizerAssets.WriteTo(folder);
-        try
-        {
-            return QwenTokenizer.FromFolder(folder);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    });
+    // The tiny text model carries the real Qwen tokenizer files.
+    private static readonly Lazy<QwenTokenizer> Tokenizer = new(() => QwenTokenizer.FromFolder(TinyModelFactory.GetOrCreateTextModel()));
 
     private static readonly Lazy<ConstraintCompiler> Compiler = new(() => new ConstraintCompiler(Tokenizer.Value));
 
