@@ -9,7 +9,7 @@ for project in "$root"/src/*/*.csproj; do
   dotnet pack "$project" -c Release -p:Version="$version" -o "$feed" --nologo -v quiet
 done
 
-for id in Qwen.Onnx.Core Qwen.Onnx.Runtime Qwen.Onnx.Text Qwen.Onnx.Vision Qwen.Onnx.Audio Qwen.Onnx.Multimodal Qwen.Onnx Qwen.Onnx.Extensions.AI Qwen.Onnx.Server Qwen.Onnx.Testing Qwen.Onnx.Hub; do
+for id in Qwen.Onnx.Core Qwen.Onnx.Constraints Qwen.Onnx.Runtime Qwen.Onnx.Text Qwen.Onnx.Vision Qwen.Onnx.Audio Qwen.Onnx.Multimodal Qwen.Onnx Qwen.Onnx.Extensions.AI Qwen.Onnx.Server Qwen.Onnx.Testing Qwen.Onnx.Hub; do
   package="$feed/$id.$version.nupkg"
   [ -f "$package" ] || { echo "missing package $package" >&2; exit 1; }
   # Each package carries its README, licence expression, repository and XML docs.

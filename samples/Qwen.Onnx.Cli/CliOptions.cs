@@ -48,8 +48,11 @@ internal sealed class GenerationArguments
 
     public Option<bool> Spinning { get; } = CliOptions.Spinning();
 
+    public ResponseFormatArguments Format { get; } = new();
+
     public void AddTo(Command command)
     {
+        Format.AddTo(command);
         foreach (Option option in new Option[] { MaxNewTokens, Temperature, TopP, TopK, RepetitionPenalty, Seed, Greedy, Stop, Thinking, Device, DeviceId, CpuFallback, Threads, Spinning })
         {
             command.Options.Add(option);
@@ -67,6 +70,7 @@ internal sealed class GenerationArguments
         Greedy = result.GetValue(Greedy) ? true : null,
         StopSequences = result.GetValue(Stop) ?? [],
         EnableThinking = result.GetValue(Thinking),
+        ResponseFormat = Format.Format(result),
     };
 
     public QwenModelOptions Model(ParseResult result) => new()

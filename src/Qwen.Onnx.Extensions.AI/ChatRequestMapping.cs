@@ -35,7 +35,9 @@ internal static class ChatRequestMapping
             });
         }
 
-        return new QwenChatRequest(mapped, ToOptions(options)) { Tools = ToTools(options) };
+        QwenTool[] tools = ToTools(options);
+        GenerationOptions generation = ToOptions(options);
+        return new QwenChatRequest(mapped, generation with { ResponseFormat = ToolFormat(options, tools) ?? generation.ResponseFormat }) { Tools = tools };
     }
 
     private static QwenTool[] ToTools(ChatOptions? options) =>
@@ -95,6 +97,7 @@ internal static class ChatRequestMapping
                 ReasoningEffort.None => false,
                 _ => true,
             },
+            ResponseFormat = ToFormat(options.ResponseFormat),
         };
     }
 
@@ -122,4 +125,21 @@ internal static class ChatRequestMapping
             throw new ArgumentException($"ChatOptions.AdditionalProperties[\"{name}\"] must be a {(typeof(T) == typeof(bool) ? "boolean" : "number")}; it is {raw}.", nameof(options), e);
         }
     }
+
+    /// <summary>A required tool mode (any tool, or the named one) constrains the answer to one call; auto leaves it free.</summary>
+    private static ResponseFormat? ToolFormat(ChatOptions? options, QwenTool[] tools) => options?.ToolMode switch
+    {
+        RequiredChatToolMode { RequiredFunctionName: string name } when tools.Length > 0 => ResponseFormat.ToolCall(tools.Where(t => t.Name == name) is var named && named.Any() ? named
+            : throw new ArgumentException($"The required function '{name}' is not among the tools.", nameof(options))),
+        RequiredChatToolMode when tools.Length > 0 => ResponseFormat.ToolCall(tools),
+        _ => null,
+    };
+
+    /// <summary>JSON without a schema is any JSON object; with one (as <c>GetResponseAsync&lt;T&gt;</c> sends) the constraint follows it.</summary>
+    private static ResponseFormat ToFormat(ChatResponseFormat? format) => format switch
+    {
+        ChatResponseFormatJson { Schema: JsonElement schema } => ResponseFormat.JsonSchema(schema.GetRawText()),
+        ChatResponseFormatJson => ResponseFormat.JsonObject,
+        _ => ResponseFormat.Text,
+    };
 }

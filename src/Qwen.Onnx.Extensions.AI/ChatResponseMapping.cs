@@ -28,6 +28,13 @@ internal static class ChatResponseMapping
         : reason == FinishReason.Length ? ChatFinishReason.Length
         : ChatFinishReason.Stop;
 
+    /// <summary>
+    /// "qwen.constrained" (a ResponseFormat shaped the answer) and "qwen.incomplete" (the token budget ran out before
+    /// the value was complete); <see langword="null"/> for free text.
+    /// </summary>
+    public static AdditionalPropertiesDictionary? ToConstraintProperties(bool constrained, bool incomplete) =>
+        constrained ? new() { ["qwen.constrained"] = true, ["qwen.incomplete"] = incomplete } : null;
+
     public static UsageDetails ToUsage(QwenUsage usage) => new()
     {
         InputTokenCount = usage.PromptTokens,

@@ -10,13 +10,15 @@ namespace Qwen.Onnx.Extensions.AI;
 /// <see cref="GenerationOptions"/> as the remarks list. Function
 /// tools (<see cref="ChatOptions.Tools"/>) reach GenAI-layout text models through their chat template; the model's
 /// calls come back as <see cref="FunctionCallContent"/> (also when streaming, in the last update), so
-/// <c>UseFunctionInvocation()</c> works (<see cref="ChatToolMode.None"/> sends no tools; a required tool mode cannot be
-/// enforced through Qwen's template and behaves as auto). Qwen3's <c>&lt;think&gt;</c> reasoning comes back as
-/// <see cref="TextReasoningContent"/>, apart from the answer. Safe for concurrent use.
+/// <c>UseFunctionInvocation()</c> works (<see cref="ChatToolMode.None"/> sends no tools; a required tool mode constrains the answer to one call
+/// whose arguments match the function's schema). Qwen3's <c>&lt;think&gt;</c> reasoning comes back as
+/// <see cref="TextReasoningContent"/>, apart from the answer. <see cref="ChatOptions.ResponseFormat"/> JSON (with or
+/// without a schema) constrains the answer, so <c>GetResponseAsync&lt;T&gt;</c> works on every engine; such responses
+/// carry "qwen.constrained" and "qwen.incomplete" in their AdditionalProperties. Safe for concurrent use.
 /// </summary>
 /// <remarks>
 /// <see cref="ChatOptions"/> members that are mapped: Instructions (a system message), MaxOutputTokens, Temperature,
-/// TopP, TopK, Seed, StopSequences, Tools, ToolMode, Reasoning (effort None turns Qwen3 thinking off, any other effort
+/// TopP, TopK, Seed, StopSequences, ResponseFormat, Tools, ToolMode, Reasoning (effort None turns Qwen3 thinking off, any other effort
 /// on), and AdditionalProperties "repetition_penalty" (a number) and "enable_thinking" (a boolean), given as CLR
 /// values or as the JSON elements a deserialised request carries (a value of the wrong type is an
 /// <see cref="ArgumentException"/>). Ignored, because a local model has no equivalent: ModelId (one client serves one
@@ -60,6 +62,7 @@ public sealed class QwenChatClient : IChatClient
         {
             FinishReason = ChatResponseMapping.ToFinishReason(response.FinishReason, calls.Count > 0),
             Usage = ChatResponseMapping.ToUsage(response.Usage),
+            AdditionalProperties = ChatResponseMapping.ToConstraintProperties(response.Constrained, response.Incomplete),
             ModelId = model.Folder.Name,
             CreatedAt = DateTimeOffset.UtcNow,
         };
@@ -93,6 +96,7 @@ public sealed class QwenChatClient : IChatClient
                 }
 
                 chunk.FinishReason = ChatResponseMapping.ToFinishReason(done.FinishReason, calls.Count > 0);
+                chunk.AdditionalProperties = ChatResponseMapping.ToConstraintProperties(done.Constrained, done.Incomplete);
                 chunk.Contents.Add(new UsageContent(ChatResponseMapping.ToUsage(done.Usage)));
             }
 

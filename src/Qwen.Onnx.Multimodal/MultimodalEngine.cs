@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Qwen.Onnx.Audio;
 using Qwen.Onnx.Audio.Encoding;
 using Qwen.Onnx.Audio.Features;
+using Qwen.Onnx.Constraints;
 using Qwen.Onnx.Generation;
 using Qwen.Onnx.Models;
 using Qwen.Onnx.Multimodal.Caching;
@@ -38,6 +39,7 @@ public sealed class MultimodalEngine : IQwenEngine
     private readonly EncoderFeatureCache? _features;
     private readonly IChatTemplate? _template;
     private readonly ILogger _logger;
+    private readonly ConstraintCompiler _constraints;
 
     private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, Dictionary<string, ExecutionProvider> providers, QwenModelOptions options, IChatTemplate? template)
     {
@@ -66,6 +68,7 @@ public sealed class MultimodalEngine : IQwenEngine
         // Four entries hold the images of a typical conversation (a 1369-token Qwen2-VL-2B image is 8 MB of features).
         _features = options.ReusePromptCache ? new EncoderFeatureCache(4) : null;
         _logger = options.LoggerFactory?.CreateLogger<MultimodalEngine>() ?? NullLogger<MultimodalEngine>.Instance;
+        _constraints = new ConstraintCompiler(tokenizer);
     }
 
     /// <inheritdoc />
@@ -132,6 +135,7 @@ public sealed class MultimodalEngine : IQwenEngine
 
         // Media decoding, preprocessing and the encoders are the first CPU work: none of it may run on a UI thread.
         await default(ThreadPoolHop);
+        TokenConstraint? constraint = _constraints.Create(request.Options.ResponseFormat);
         PreparedPrompt prompt = await PrepareAsync(request, token).ConfigureAwait(false);
         var streamer = new ResponseStreamer(Tokenizer, request.Options, Tokenizer.EndOfTurnTokenIds, prompt.Ids.Length, LoadTime, started);
         foreach ((string stage, TimeSpan time) in prompt.Stages)
@@ -139,7 +143,8 @@ public sealed class MultimodalEngine : IQwenEngine
             streamer.Stages[stage] = time;
         }
 
-        var sampler = new TokenSampler(request.Options, prompt.Ids);
+        streamer.ConstraintComplete = constraint is null ? null : () => constraint.IsComplete;
+        var sampler = new SamplingPipeline(request.Options, prompt.Ids, constraint);
         using var run = new CancellableRun(token);
         using var loop = new DecoderLoop(_decoder, run, _config.ContextLength);
         int next = sampler.Next(loop.Prefill(prompt, _promptCache?.Take()));
@@ -150,7 +155,11 @@ public sealed class MultimodalEngine : IQwenEngine
         while (true)
         {
             streamer.Stages["decode_run"] = loop.RunTime - prefillRun;
-            streamer.Stages["sample"] = sampler.Time;
+            streamer.Stages["sample"] = sampler.SampleTime;
+            if (constraint is not null)
+            {
+                streamer.Stages["constraint"] = sampler.ConstraintTime;
+            }
             QwenChatResponseUpdate update = streamer.OnToken(next);
             QwenChatResponseUpdate? contextFull = streamer.Finish is null && loop.Length >= _config.ContextLength ? streamer.OnContextFull() : null;
             if (streamer.Finish is not null)

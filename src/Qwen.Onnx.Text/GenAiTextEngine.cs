@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntimeGenAI;
+using Qwen.Onnx.Constraints;
 using Qwen.Onnx.Generation;
 using Qwen.Onnx.Models;
 using Qwen.Onnx.Tokenization;
@@ -21,6 +22,7 @@ public sealed class GenAiTextEngine : IQwenEngine
     private readonly RequestGate _gate;
     private readonly GenAiConfigFile _config;
     private readonly ILogger _logger;
+    private readonly ConstraintCompiler _constraints;
 
     private GenAiTextEngine(ModelFolder folder, GenAiConfigFile config, Model model, QwenTokenizer tokenizer, ExecutionProvider provider, TimeSpan loadTime, QwenModelOptions options)
     {
@@ -32,6 +34,7 @@ public sealed class GenAiTextEngine : IQwenEngine
         LoadTime = loadTime;
         _template = new QwenChatTemplate(model);
         _gate = new RequestGate(options.MaxConcurrentRequests);
+        _constraints = new ConstraintCompiler(tokenizer);
         _logger = options.LoggerFactory?.CreateLogger<GenAiTextEngine>() ?? NullLogger<GenAiTextEngine>.Instance;
     }
 
@@ -81,6 +84,9 @@ public sealed class GenAiTextEngine : IQwenEngine
         ObjectDisposedException.ThrowIf(_gate.IsClosed, this);
         long started = Stopwatch.GetTimestamp();
         request.Options.Validate();
+
+        // Only follows GenAI's tokens, to tell whether the value is complete; llguidance does the masking.
+        TokenConstraint? constraint = _constraints.Create(request.Options.ResponseFormat);
         using RequestGate.Lease lease = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         CancellationToken token = lease.Token;
 
@@ -95,6 +101,16 @@ public sealed class GenAiTextEngine : IQwenEngine
         var streamer = new ResponseStreamer(Tokenizer, request.Options, Tokenizer.EndOfTurnTokenIds, prompt.Length, LoadTime, started);
         using var parameters = new GeneratorParams(_model);
         SearchOptions.Apply(parameters, request.Options, Math.Min(_config.ContextLength, prompt.Length + request.Options.MaxNewTokens));
+        if (constraint is not null)
+        {
+            // The same bounded language as the multimodal engine, as a regex: llguidance's json_schema would let the
+            // model pad with whitespace and write numbers of any length. Fast-forward tokens stay off: GenAI would
+            // append several tokens in one step, and this loop reads one per step (a forced token is still the only
+            // one left to sample).
+            parameters.SetGuidance("regex", ConstraintCompiler.ToGuidanceRegex(request.Options.ResponseFormat), enableFFTokens: false);
+            streamer.ConstraintComplete = () => constraint.IsComplete;
+        }
+
         using var generator = new Generator(_model, parameters);
 
         // A long prefill is one native call; terminating the session is the only way to stop it early.
@@ -111,7 +127,9 @@ public sealed class GenAiTextEngine : IQwenEngine
             }
 
             RunNative(generator, null, token);
-            yield return streamer.OnToken(generator.GetNextTokens()[0]);
+            int next = generator.GetNextTokens()[0];
+            constraint?.TryAccept(next);
+            yield return streamer.OnToken(next);
         }
     }
 

@@ -19,8 +19,18 @@ internal static class BenchCommand
         Option<int?> threads = CliOptions.Threads();
         Option<bool> spinning = CliOptions.Spinning();
         var command = new Command("bench", "Measure load, time to first token, decode speed and allocations.") { model, prompt, maxNewTokens, runs, images, videos, audios, threads, spinning, CliOptions.Json };
+        var format = new ResponseFormatArguments();
+        format.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
+            if (format.Format(result) is { IsText: false } constraint)
+            {
+                // With a format, bench measures what the constraint adds per token on the model's vocabulary.
+                ConstraintReport constrained = ConstraintBench.Run(await ModelLoading.ResolveFolderAsync(result.GetValue(model)!, ct), constraint, result.GetValue(maxNewTokens), Math.Max(1, result.GetValue(runs)));
+                Console.WriteLine(result.GetValue(CliOptions.Json) ? JsonSerializer.Serialize(constrained, CliJson.Options) : constrained.ToText());
+                return 0;
+            }
+
             var settings = new BenchSettings(await ModelLoading.ResolveFolderAsync(result.GetValue(model)!, ct), result.GetValue(prompt)!, result.GetValue(maxNewTokens), Math.Max(1, result.GetValue(runs)), result.GetValue(images) ?? [], result.GetValue(audios) ?? [], result.GetValue(videos) ?? [], result.GetValue(threads), result.GetValue(spinning));
             BenchReport report = await GenerationBench.RunAsync(settings, ct);
             Console.WriteLine(result.GetValue(CliOptions.Json) ? JsonSerializer.Serialize(report, CliJson.Options) : report.ToText());

@@ -45,6 +45,12 @@ public sealed class ResponseStreamer
     /// <summary>Prompt tokens the engine reused from an earlier request; reported in the final usage.</summary>
     public int CachedPromptTokens { get; set; }
 
+    /// <summary>
+    /// Set by an engine that constrains the answer: tells, when the last update is built, whether the constrained value
+    /// is complete (<see cref="QwenCompletion.Constrained"/> and <see cref="QwenCompletion.Incomplete"/>).
+    /// </summary>
+    public Func<bool>? ConstraintComplete { get; set; }
+
     /// <summary>Tokens generated so far.</summary>
     public int CompletionTokens { get; private set; }
 
@@ -94,7 +100,12 @@ public sealed class ResponseStreamer
         long now = Stopwatch.GetTimestamp();
         long first = CompletionTokens == 0 ? now : _firstToken;
         var timings = new GenerationTimings(_load, Stopwatch.GetElapsedTime(_started, first), Stopwatch.GetElapsedTime(first, now), CompletionTokens);
-        var completion = new QwenCompletion(Finish!.Value, new QwenUsage(_promptTokens, CompletionTokens) { CachedPromptTokens = CachedPromptTokens }, timings) { Stages = new Dictionary<string, TimeSpan>(Stages) };
+        var completion = new QwenCompletion(Finish!.Value, new QwenUsage(_promptTokens, CompletionTokens) { CachedPromptTokens = CachedPromptTokens }, timings)
+        {
+            Stages = new Dictionary<string, TimeSpan>(Stages),
+            Constrained = ConstraintComplete is not null,
+            Incomplete = ConstraintComplete is { } complete && !complete(),
+        };
         return new QwenChatResponseUpdate(text, tokenId, completion);
     }
 }

@@ -40,6 +40,9 @@ public sealed record GenerationOptions
     /// </summary>
     public bool? EnableThinking { get; init; }
 
+    /// <summary>The shape the answer must have: free text (default), any JSON object, a JSON Schema or a regular expression.</summary>
+    public ResponseFormat ResponseFormat { get; init; } = ResponseFormat.Text;
+
     /// <summary>Whether decoding samples (true) or takes the most likely token (false).</summary>
     public bool IsSampling => Greedy is bool greedy ? !greedy : Temperature.HasValue || TopK.HasValue || TopP.HasValue;
 
@@ -67,6 +70,7 @@ public sealed record GenerationOptions
             throw new ArgumentOutOfRangeException(nameof(RepetitionPenalty), r, "RepetitionPenalty must be a finite number greater than 0.");
         }
 
+        ArgumentNullException.ThrowIfNull(ResponseFormat);
         if (StopSequences.Any(string.IsNullOrEmpty))
         {
             throw new ArgumentException("Stop sequences cannot be null or empty.", nameof(StopSequences));

@@ -46,6 +46,12 @@ public sealed class QwenChatResponse
     /// <summary>Where the time went.</summary>
     public GenerationTimings Timings { get; }
 
+    /// <summary>Whether a <see cref="ResponseFormat"/> constraint shaped the answer.</summary>
+    public bool Constrained { get; init; }
+
+    /// <summary>Whether the answer stopped before the constrained value was complete (see <see cref="QwenCompletion.Incomplete"/>).</summary>
+    public bool Incomplete { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => Text;
 }

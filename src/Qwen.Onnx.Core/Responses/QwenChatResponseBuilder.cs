@@ -30,6 +30,6 @@ public sealed class QwenChatResponseBuilder
     /// <param name="promptTokens">Prompt tokens, used when the stream had no final update.</param>
     public QwenChatResponse Build(int promptTokens = 0) =>
         _last?.Completion is QwenCompletion done
-            ? new QwenChatResponse(_text.ToString(), _tokens, done.FinishReason, done.Usage, done.Timings)
+            ? new QwenChatResponse(_text.ToString(), _tokens, done.FinishReason, done.Usage, done.Timings) { Constrained = done.Constrained, Incomplete = done.Incomplete }
             : new QwenChatResponse(_text.ToString(), _tokens, FinishReason.Cancelled, new QwenUsage(promptTokens, _tokens.Count), default);
 }

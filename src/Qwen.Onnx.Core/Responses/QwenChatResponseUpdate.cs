@@ -40,7 +40,17 @@ public sealed record QwenCompletion(FinishReason FinishReason, QwenUsage Usage, 
     /// <summary>
     /// Engine-specific stage times, when the engine measures them; empty otherwise. The multimodal engine reports
     /// preprocess, vision, audio, embed (embedding the prompt and merging the encoder features), prefill (the decoder's
-    /// run over the prompt), decode_run (time inside ONNX Runtime during decoding) and sample (time choosing tokens).
+    /// run over the prompt), decode_run (time inside ONNX Runtime during decoding), sample (time choosing tokens) and, with a
+    /// <see cref="ResponseFormat"/>, constraint (time its token masks added).
     /// </summary>
     public IReadOnlyDictionary<string, TimeSpan> Stages { get; init; } = new Dictionary<string, TimeSpan>();
+
+    /// <summary>Whether a <see cref="ResponseFormat"/> constraint shaped the answer.</summary>
+    public bool Constrained { get; init; }
+
+    /// <summary>
+    /// Whether the answer stopped before the constrained value was complete (for JSON: the text does not parse yet),
+    /// typically with <see cref="FinishReason.Length"/> when <see cref="GenerationOptions.MaxNewTokens"/> ran out.
+    /// </summary>
+    public bool Incomplete { get; init; }
 }

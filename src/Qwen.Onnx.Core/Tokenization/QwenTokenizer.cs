@@ -134,8 +134,9 @@ public sealed class QwenTokenizer
     /// <param name="skipSpecialTokens">Leave out special tokens.</param>
     public TokenStreamDecoder CreateStreamDecoder(bool skipSpecialTokens = true) => new(this, skipSpecialTokens);
 
-    /// <summary>The UTF-8 bytes a token stands for; empty for an unknown id.</summary>
-    internal ReadOnlySpan<byte> GetTokenBytes(int id) =>
+    /// <summary>The UTF-8 bytes a token stands for (for byte-level tokens possibly part of a character); empty for an unknown id.</summary>
+    /// <param name="id">The token id.</param>
+    public ReadOnlySpan<byte> GetTokenBytes(int id) =>
         (uint)id < (uint)(_tokenOffsets.Length - 1)
             ? _tokenBytes.AsSpan(_tokenOffsets[id], _tokenOffsets[id + 1] - _tokenOffsets[id])
             : [];

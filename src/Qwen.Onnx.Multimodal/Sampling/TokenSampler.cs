@@ -57,6 +57,17 @@ internal sealed class TokenSampler
         return token;
     }
 
+    /// <summary>Remembers a token chosen without sampling (forced by a constraint) for the repetition penalty.</summary>
+    public int Observe(int token)
+    {
+        if (_options.RepetitionPenalty is not null)
+        {
+            _seen.Add(token);
+        }
+
+        return token;
+    }
+
     /// <summary>
     /// The first index of the largest logit. Four independent lane-wise (best value, best index) accumulators keep
     /// the compare-and-select chains from waiting on each other; ties resolve to the smallest index when the lanes

@@ -1,0 +1,158 @@
+using Qwen.Onnx.Constraints.Languages;
+
+namespace Qwen.Onnx.Constraints.Automata;
+
+/// <summary>A Thompson automaton over bytes for a <see cref="Language"/>: byte-range edges and epsilon edges, one accepting state.</summary>
+internal sealed class Nfa
+{
+    private readonly List<List<int>> _epsilon = [];
+    private readonly List<List<(byte Lo, byte Hi, int To)>> _edges = [];
+
+    // A character set recurs (every copy of a bounded string's character): its UTF-8 split is computed once.
+    private readonly Dictionary<CodePointSet, List<(byte Lo, byte Hi)[]>> _sequences = new(ReferenceEqualityComparer.Instance);
+
+    private Nfa(Language language)
+    {
+        Start = NewState();
+        Accept = Add(language, Start);
+    }
+
+    public int Start { get; }
+
+    public int Accept { get; }
+
+    public int StateCount => _edges.Count;
+
+    public IReadOnlyList<int> EpsilonOf(int state) => _epsilon[state];
+
+    public IReadOnlyList<(byte Lo, byte Hi, int To)> EdgesOf(int state) => _edges[state];
+
+    public static Nfa Build(Language language) => new(language);
+
+    private int NewState()
+    {
+        _epsilon.Add([]);
+        _edges.Add([]);
+        return _edges.Count - 1;
+    }
+
+    private int Add(Language language, int from) => language switch
+    {
+        CharsLanguage chars => AddChars(chars.Set, from),
+        SequenceLanguage sequence => sequence.Parts.Aggregate(from, (at, part) => Add(part, at)),
+        ChoiceLanguage choice => AddChoice(choice.Options, from),
+        RepeatLanguage repeat => AddRepeat(repeat, from),
+        MembersLanguage members => AddMembers(members, from),
+        _ => throw new InvalidOperationException("An impossible language reached the automaton builder."),
+    };
+
+    private int AddChars(CodePointSet set, int from)
+    {
+        int end = NewState();
+        if (!_sequences.TryGetValue(set, out List<(byte Lo, byte Hi)[]>? sequences))
+        {
+            sequences = [];
+            foreach ((int lo, int hi) in set.Ranges)
+            {
+                Utf8Ranges.Split(lo, hi, sequences);
+            }
+
+            _sequences[set] = sequences;
+        }
+
+        foreach ((byte Lo, byte Hi)[] sequence in sequences)
+        {
+            int at = from;
+            for (int i = 0; i < sequence.Length; i++)
+            {
+                int to = i == sequence.Length - 1 ? end : NewState();
+                _edges[at].Add((sequence[i].Lo, sequence[i].Hi, to));
+                at = to;
+            }
+        }
+
+        return end;
+    }
+
+    private int AddChoice(Language[] options, int from)
+    {
+        int end = NewState();
+        foreach (Language option in options)
+        {
+            int start = NewState();
+            _epsilon[from].Add(start);
+            _epsilon[Add(option, start)].Add(end);
+        }
+
+        return end;
+    }
+
+    /// <summary>
+    /// Two frontier states: <c>none</c> while no member was written (the next needs no separator), <c>some</c> after
+    /// one. Both lead into one copy of each member, the latter through the separator.
+    /// </summary>
+    private int AddMembers(MembersLanguage members, int from)
+    {
+        int none = from, some = -1;
+        foreach ((Language member, bool required) in members.Members)
+        {
+            int join = NewState();
+            if (none >= 0)
+            {
+                _epsilon[none].Add(join);
+            }
+
+            if (some >= 0)
+            {
+                _epsilon[Add(members.Separator, some)].Add(join);
+            }
+
+            // A fresh state: the member's own end may loop back into it, and skipping must not enter that loop.
+            int after = NewState();
+            _epsilon[Add(member, join)].Add(after);
+            if (!required && some >= 0)
+            {
+                _epsilon[some].Add(after);
+            }
+
+            none = required ? -1 : none;
+            some = after;
+        }
+
+        int end = NewState();
+        if (none >= 0)
+        {
+            _epsilon[none].Add(end);
+        }
+
+        _epsilon[some].Add(end);
+        return end;
+    }
+
+    private int AddRepeat(RepeatLanguage repeat, int from)
+    {
+        int at = from;
+        for (int i = 0; i < repeat.Min; i++)
+        {
+            at = Add(repeat.Part, at);
+        }
+
+        if (repeat.Max is not int max)
+        {
+            int loop = NewState();
+            _epsilon[at].Add(loop);
+            _epsilon[Add(repeat.Part, loop)].Add(loop);
+            return loop;
+        }
+
+        int end = NewState();
+        _epsilon[at].Add(end);
+        for (int i = repeat.Min; i < max; i++)
+        {
+            at = Add(repeat.Part, at);
+            _epsilon[at].Add(end);
+        }
+
+        return end;
+    }
+}

@@ -1,0 +1,151 @@
+using System.Numerics;
+using Qwen.Onnx.Constraints.Automata;
+
+namespace Qwen.Onnx.Constraints.Tokens;
+
+/// <summary>
+/// A compiled constraint bound to a vocabulary: the lazy byte automaton and, per automaton state, the mask of tokens
+/// whose whole byte string the automaton accepts from there (computed once by a pruned walk of the token trie, then
+/// reused by every request: the mask depends on the state only). End-of-turn tokens are allowed exactly in accepting
+/// states. Shared by concurrent requests; the automaton and the cache are guarded by one lock, held for a lookup on
+/// the warm path.
+/// </summary>
+internal sealed class TokenGrammar
+{
+    /// <summary>The state after an end-of-turn token: nothing more may follow.</summary>
+    public const int Finished = -3;
+
+    private readonly LazyDfa _dfa;
+    private readonly Lazy<TokenTrie> _trie;
+    private readonly int[] _endOfTurn;
+    private readonly List<TokenMask?> _masks = [];
+    private readonly Lock _gate = new();
+    private readonly Func<int, byte[]> _tokenBytes;
+
+    /// <summary>Binds an automaton to a vocabulary; the trie is only built when a mask is first needed.</summary>
+    public TokenGrammar(Nfa nfa, Lazy<TokenTrie> trie, int vocabularySize, IReadOnlyList<int> endOfTurn, Func<int, byte[]> tokenBytes)
+    {
+        _dfa = new LazyDfa(nfa);
+        _trie = trie;
+        _endOfTurn = [.. endOfTurn];
+        _tokenBytes = tokenBytes;
+        TokenBytes = new byte[vocabularySize][];
+    }
+
+    public int Start => _dfa.Start;
+
+    /// <summary>Automaton states built so far (a measure of warm-up).</summary>
+    public int StateCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _dfa.StateCount;
+            }
+        }
+    }
+
+    // Token byte strings, copied on first use so a step reads a plain array.
+    private byte[]?[] TokenBytes { get; }
+
+    public bool IsAccepting(int state)
+    {
+        if (state == Finished)
+        {
+            return true;
+        }
+
+        lock (_gate)
+        {
+            return _dfa.IsAccepting(state);
+        }
+    }
+
+    public TokenMask MaskOf(int state)
+    {
+        lock (_gate)
+        {
+            while (_masks.Count <= state)
+            {
+                _masks.Add(null);
+            }
+
+            return _masks[state] ??= Build(state);
+        }
+    }
+
+    /// <summary>The state after <paramref name="token"/>; <see cref="LazyDfa.Dead"/> if the grammar rejects it.</summary>
+    public int Advance(int state, int token)
+    {
+        if (state == Finished)
+        {
+            return LazyDfa.Dead;
+        }
+
+        lock (_gate)
+        {
+            if (Array.IndexOf(_endOfTurn, token) >= 0)
+            {
+                return _dfa.IsAccepting(state) ? Finished : LazyDfa.Dead;
+            }
+
+            if ((uint)token >= (uint)TokenBytes.Length)
+            {
+                return LazyDfa.Dead;
+            }
+
+            byte[] bytes = TokenBytes[token] ??= _tokenBytes(token);
+            for (int i = 0; i < bytes.Length && state >= 0; i++)
+            {
+                state = _dfa.Next(state, bytes[i]);
+            }
+
+            return bytes.Length == 0 ? LazyDfa.Dead : state;
+        }
+    }
+
+    private TokenMask Build(int state)
+    {
+        TokenTrie trie = _trie.Value;
+        var bits = new ulong[(trie.VocabularySize + 63) >> 6];
+        int count = 0;
+        Span<int> states = trie.MaxDepth < 1024 ? stackalloc int[trie.MaxDepth + 1] : new int[trie.MaxDepth + 1];
+        states[0] = state;
+        byte[] nodeBytes = trie.Bytes;
+        int[] depths = trie.Depths, ends = trie.SubtreeEnds, starts = trie.TokenStarts, tokens = trie.Tokens;
+        for (int i = 0; i < nodeBytes.Length;)
+        {
+            int depth = depths[i];
+            int next = _dfa.Next(states[depth - 1], nodeBytes[i]);
+            if (next == LazyDfa.Dead)
+            {
+                i = ends[i];
+                continue;
+            }
+
+            states[depth] = next;
+            for (int t = starts[i]; t < starts[i + 1]; t++)
+            {
+                bits[tokens[t] >> 6] |= 1UL << (tokens[t] & 63);
+            }
+
+            i++;
+        }
+
+        if (_dfa.IsAccepting(state))
+        {
+            // One end-of-turn token is enough (the first the tokenizer lists, <|im_end|> for chat models); allowing
+            // several would keep a finished value from being forced.
+            int end = _endOfTurn[0];
+            bits[end >> 6] |= 1UL << (end & 63);
+        }
+
+        foreach (ulong word in bits)
+        {
+            count += BitOperations.PopCount(word);
+        }
+
+        return new TokenMask(bits, count);
+    }
+}
