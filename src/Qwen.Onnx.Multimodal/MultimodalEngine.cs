@@ -160,6 +160,7 @@ public sealed class MultimodalEngine : IQwenEngine
             {
                 streamer.Stages["constraint"] = sampler.ConstraintTime;
             }
+
             QwenChatResponseUpdate update = streamer.OnToken(next);
             QwenChatResponseUpdate? contextFull = streamer.Finish is null && loop.Length >= _config.ContextLength ? streamer.OnContextFull() : null;
             if (streamer.Finish is not null)

@@ -34,8 +34,7 @@ public class ErrorTests
         yield return Case("Undecodable audio", RawHttp.Chat("audio", """[{"type":"input_audio","input_audio":{"data":"UklGRgAAAABXQVZF","format":"wav"}}]"""), 400, "messages", "invalid_audio");
         yield return Case("Prompt beyond the context", RawHttp.Chat("text", LongPrompt, ""","max_tokens":4"""), 400, "messages", "context_length_exceeded");
         yield return Case("Unknown model", RawHttp.Chat("gpt-4o", "\"a\""), 404, "model", "model_not_found");
-        yield return Case("JSON object output", RawHttp.Chat("text", "\"a\"", ""","response_format":{"type":"json_object"}"""), 400, "response_format.type", "unsupported_response_format");
-        yield return Case("JSON schema output", RawHttp.Chat("text", "\"a\"", ""","response_format":{"type":"json_schema","json_schema":{"name":"person","schema":{"type":"object"},"strict":true}}"""), 400, "response_format.type", "unsupported_response_format");
+        yield return Case("JSON schema with a keyword the constraint cannot honour", RawHttp.Chat("text", "\"a\"", ""","response_format":{"type":"json_schema","json_schema":{"name":"person","schema":{"type":"object","not":{"required":["a"]}},"strict":true}}"""), 400, null, "unsupported_value");
         yield return Case("JSON schema with a bad name", RawHttp.Chat("text", "\"a\"", ""","response_format":{"type":"json_schema","json_schema":{"name":"a b","schema":{}}}"""), 400, "response_format.json_schema.name", "invalid_value");
         yield return Case("Unknown response format", RawHttp.Chat("text", "\"a\"", ""","response_format":{"type":"xml"}"""), 400, "response_format.type", "invalid_value");
         yield return Case("Tool choice naming no tool", RawHttp.Chat("text", "\"a\"", ""","tool_choice":{"type":"function","function":{"name":"nope"}}"""), 400, "tool_choice.function.name", "invalid_value");

@@ -52,19 +52,17 @@ internal sealed record ResponseFormatSpec(ResponseFormatKind Kind, string? Name 
 }
 
 /// <summary>
-/// The one place where <c>response_format</c> meets the engine. Plain text needs nothing. JSON output needs the
-/// constrained decoding of the structured-output work; until the engine offers it, JSON formats are refused with a
-/// clear 400 rather than answered unconstrained.
+/// The one place where <c>response_format</c> meets the engine: JSON formats become the <see cref="ChatOptions.ResponseFormat"/>
+/// that <c>QwenChatClient</c> turns into constrained decoding (any JSON object, or the given schema), so the answer is
+/// valid JSON on every engine. A schema the constraint engine cannot honour fails the request with a 400 naming the
+/// keyword (the engine's <see cref="NotSupportedException"/>).
 /// </summary>
 internal static class ResponseFormatMapping
 {
-    public static void Apply(ResponseFormatSpec spec, ChatOptions options)
+    public static void Apply(ResponseFormatSpec spec, ChatOptions options) => options.ResponseFormat = spec.Kind switch
     {
-        _ = options;
-        if (spec.Kind != ResponseFormatKind.Text)
-        {
-            string kind = spec.Kind == ResponseFormatKind.JsonObject ? "json_object" : "json_schema";
-            throw new ApiError(400, $"response_format '{kind}' is not supported by this server yet: Qwen.Onnx cannot constrain the output to JSON. Send response_format 'text' (or none) and ask for JSON in the prompt.", "response_format.type", "unsupported_response_format");
-        }
-    }
+        ResponseFormatKind.JsonSchema when spec.Schema is JsonElement schema => ChatResponseFormat.ForJsonSchema(schema, spec.Name, spec.Description),
+        ResponseFormatKind.JsonSchema or ResponseFormatKind.JsonObject => ChatResponseFormat.Json,
+        _ => null,
+    };
 }
