@@ -10,7 +10,7 @@ trap 'rm -f "$log"' EXIT
 # The chat page tests (Qwen.Onnx.Server.Tests) drive Debian's Chromium; a fresh machine does not have it yet.
 if [ ! -x /usr/bin/chromium ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update && $sudo apt-get install -y chromium
+  $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
 
 status=0

@@ -1,6 +1,4 @@
-using System.ClientModel;
 using Microsoft.Extensions.AI;
-using OpenAI;
 using OpenAI.Chat;
 using Qwen.Onnx.Extensions.AI;
 using AI = Microsoft.Extensions.AI;
@@ -13,8 +11,7 @@ namespace Qwen.Onnx.Server.Tests;
 /// </summary>
 public class OpenAIClientTests
 {
-    private static ChatClient Client(string model) =>
-        new(model, new ApiKeyCredential("no-key-needed"), new OpenAIClientOptions { Endpoint = new Uri(Servers.Main.Address, "v1") });
+    private static ChatClient Client(string model) => Servers.Main.OpenAIClient(model);
 
     private static Task<ChatResponse> InProcessAsync(string model, IEnumerable<AI.ChatMessage> messages, ChatOptions options) =>
         new QwenChatClient(Servers.Main.Model(model)).GetResponseAsync(messages, options);

@@ -56,6 +56,10 @@ public sealed class RunningServer : IAsyncDisposable
     /// <summary>The in-process model behind an id, for reference answers.</summary>
     public QwenModel Model(string id) => Catalog.Find(id)!.Model!;
 
+    /// <summary>The official OpenAI client for one model of this server.</summary>
+    public OpenAI.Chat.ChatClient OpenAIClient(string model) =>
+        new(model, new System.ClientModel.ApiKeyCredential("no-key-needed"), new OpenAI.OpenAIClientOptions { Endpoint = new Uri(Address, "v1") });
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

@@ -1,8 +1,6 @@
-using System.ClientModel;
 using System.Text.Json;
 using Json.Schema;
 using Microsoft.Extensions.AI;
-using OpenAI;
 using OpenAI.Chat;
 using Qwen.Onnx.Extensions.AI;
 using AI = Microsoft.Extensions.AI;
@@ -25,8 +23,7 @@ public class StructuredOutputTests
          "required":["merchant","total","paid","items"],"additionalProperties":false}
         """;
 
-    private static ChatClient Client(string model) =>
-        new(model, new ApiKeyCredential("no-key-needed"), new OpenAIClientOptions { Endpoint = new Uri(Servers.Main.Address, "v1") });
+    private static ChatClient Client(string model) => Servers.Main.OpenAIClient(model);
 
     private static string? Problems(string schema, string text)
     {
