@@ -13,8 +13,10 @@ namespace Qwen.Onnx.Testing;
 /// </summary>
 public static class TinyModelFactory
 {
-    // Bump when the graphs or files change, so cached models are rebuilt.
-    private const int FormatVersion = 3;
+    // Cached models are keyed by the factory's own code: in a deterministic build the module version id is a hash of
+    // this assembly's content (graph builders and vendored tokenizer included), so any change to them rebuilds the
+    // models, with no version number to remember to bump.
+    private static readonly Guid FactoryCode = typeof(TinyModelFactory).Assembly.ManifestModule.ModuleVersionId;
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -191,7 +193,7 @@ public static class TinyModelFactory
 
     private static string Key(TinyQwenConfig config)
     {
-        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{FormatVersion}|{config}"));
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{FactoryCode:N}|{config}"));
         return Convert.ToHexStringLower(hash)[..12];
     }
 
