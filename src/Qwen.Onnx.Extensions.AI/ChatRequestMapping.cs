@@ -129,11 +129,13 @@ internal static class ChatRequestMapping
     /// <summary>A required tool mode (any tool, or the named one) constrains the answer to one call; auto leaves it free.</summary>
     private static ResponseFormat? ToolFormat(ChatOptions? options, QwenTool[] tools) => options?.ToolMode switch
     {
-        RequiredChatToolMode { RequiredFunctionName: string name } when tools.Length > 0 => ResponseFormat.ToolCall(tools.Where(t => t.Name == name) is var named && named.Any() ? named
-            : throw new ArgumentException($"The required function '{name}' is not among the tools.", nameof(options))),
+        RequiredChatToolMode { RequiredFunctionName: string name } when tools.Length > 0 => ResponseFormat.ToolCall([RequiredTool(tools, name)]),
         RequiredChatToolMode when tools.Length > 0 => ResponseFormat.ToolCall(tools),
         _ => null,
     };
+
+    private static QwenTool RequiredTool(QwenTool[] tools, string name) =>
+        Array.Find(tools, t => t.Name == name) ?? throw new ArgumentException($"The required function '{name}' is not among the tools; add it to ChatOptions.Tools or name one that is.", nameof(name));
 
     /// <summary>JSON without a schema is any JSON object; with one (as <c>GetResponseAsync&lt;T&gt;</c> sends) the constraint follows it.</summary>
     private static ResponseFormat ToFormat(ChatResponseFormat? format) => format switch
