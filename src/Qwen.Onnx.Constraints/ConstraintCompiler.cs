@@ -19,6 +19,7 @@ public sealed class ConstraintCompiler
     private readonly QwenTokenizer _tokenizer;
     private readonly Lazy<TokenTrie> _trie;
     private readonly ConcurrentDictionary<ResponseFormat, Lazy<TokenGrammar>> _compiled = new();
+    private readonly ConcurrentDictionary<ResponseFormat, string> _guidance = new();
 
     /// <summary>Creates a compiler for a vocabulary.</summary>
     /// <param name="tokenizer">The model's tokenizer: its token byte strings and end-of-turn tokens.</param>
@@ -56,8 +57,9 @@ public sealed class ConstraintCompiler
     /// (llguidance): exactly the language <see cref="Create"/> enforces, bounds and compact whitespace included.
     /// </summary>
     /// <param name="format">A format other than <see cref="ResponseFormat.Text"/>.</param>
+    /// <remarks>Written once per format and kept, like the compiled grammar, for every later request.</remarks>
     /// <exception cref="NotSupportedException">As for <see cref="Create"/>.</exception>
-    public static string ToGuidanceRegex(ResponseFormat format) => RegexWriter.Write(ToLanguage(format));
+    public string ToGuidanceRegex(ResponseFormat format) => _guidance.GetOrAdd(format, f => RegexWriter.Write(ToLanguage(f)));
 
     /// <summary>A fresh constraint for one request, or <see langword="null"/> for <see cref="ResponseFormat.Text"/>.</summary>
     /// <param name="format">The format.</param>

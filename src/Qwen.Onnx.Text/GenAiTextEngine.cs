@@ -107,7 +107,7 @@ public sealed class GenAiTextEngine : IQwenEngine
             // model pad with whitespace and write numbers of any length. Fast-forward tokens stay off: GenAI would
             // append several tokens in one step, and this loop reads one per step (a forced token is still the only
             // one left to sample).
-            parameters.SetGuidance("regex", ConstraintCompiler.ToGuidanceRegex(request.Options.ResponseFormat), enableFFTokens: false);
+            parameters.SetGuidance("regex", _constraints.ToGuidanceRegex(request.Options.ResponseFormat), enableFFTokens: false);
             streamer.ConstraintComplete = () => constraint.IsComplete;
         }
 
