@@ -25,7 +25,8 @@ internal sealed record BenchReport(
     IReadOnlyDictionary<string, double> Stages,
     LoopMeasurement? BareGenAi,
     double? SdkOverheadPercent,
-    double TokenizerEncodeMbPerSecond)
+    double TokenizerEncodeMbPerSecond,
+    BandwidthReport? Bandwidth = null)
 {
     public string ToText()
     {
@@ -40,6 +41,11 @@ internal sealed record BenchReport(
         }
 
         text.AppendLine(c, $"stages (ms): {string.Join(", ", Stages.Select(s => $"{s.Key} {s.Value:F3}"))}");
+        if (Bandwidth is not null)
+        {
+            text.AppendLine(Bandwidth.ToText());
+        }
+
         text.Append(c, $"tokenizer encode: {TokenizerEncodeMbPerSecond:F2} MB/s");
         return text.ToString();
     }
