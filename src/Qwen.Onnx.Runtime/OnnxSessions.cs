@@ -62,14 +62,16 @@ internal static class OnnxSessions
     private static DirectSession Create(string graphPath, ExecutionProvider provider, QwenModelOptions options)
     {
         using var session = new SessionOptions();
-        if (options.IntraOpThreads is int threads)
-        {
-            session.IntraOpNumThreads = threads;
-        }
+        session.IntraOpNumThreads = options.EffectiveIntraOpThreads;
 
         if (!options.AllowThreadSpinning)
         {
             session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        }
+
+        foreach ((string key, string value) in options.SessionConfigEntries ?? new Dictionary<string, string>())
+        {
+            session.AddSessionConfigEntry(key, value);
         }
 
         try

@@ -185,7 +185,7 @@ public static class TinyModelFactory
         return folder;
     }
 
-    private static void Save(global::Onnx.ModelProto model, string path)
+    internal static void Save(global::Onnx.ModelProto model, string path)
     {
         using FileStream file = File.Create(path);
         model.WriteTo(file);
@@ -197,7 +197,7 @@ public static class TinyModelFactory
         return Convert.ToHexStringLower(hash)[..12];
     }
 
-    private static string GenAiConfig(TinyQwenConfig c)
+    internal static string GenAiConfig(TinyQwenConfig c)
     {
         var json = new
         {

@@ -197,10 +197,7 @@ public sealed class GenAiTextEngine : IQwenEngine
         try
         {
             ProviderSetup.Apply(config, provider, options.DeviceId);
-            if (options.IntraOpThreads is int threads)
-            {
-                config.Overlay(JsonSerializer.Serialize(new { model = new { decoder = new { session_options = new { intra_op_num_threads = threads } } } }));
-            }
+            config.Overlay(JsonSerializer.Serialize(new { model = new { decoder = new { session_options = new { intra_op_num_threads = options.EffectiveIntraOpThreads } } } }));
 
             return new Model(config);
         }

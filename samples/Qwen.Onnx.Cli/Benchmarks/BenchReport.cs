@@ -4,10 +4,13 @@ using System.Text;
 namespace Qwen.Onnx.Cli.Benchmarks;
 
 /// <summary>What to measure.</summary>
-internal sealed record BenchSettings(string Model, string Prompt, int MaxNewTokens, int Runs, string[] Images, string[] Audios, string[] Videos, int? Threads = null, bool AllowThreadSpinning = false)
+internal sealed record BenchSettings(string Model, string Prompt, int MaxNewTokens, int Runs, string[] Images, string[] Audios, string[] Videos, int? Threads = null, bool AllowThreadSpinning = false, IReadOnlyDictionary<string, string>? SessionConfigEntries = null)
 {
     /// <summary>The model options of every model the bench loads; <paramref name="reusePromptCache"/> as given.</summary>
-    public QwenModelOptions ModelOptions(bool reusePromptCache = true) => new() { IntraOpThreads = Threads, AllowThreadSpinning = AllowThreadSpinning, ReusePromptCache = reusePromptCache };
+    public QwenModelOptions ModelOptions(bool reusePromptCache = true) => new()
+    {
+        IntraOpThreads = Threads, AllowThreadSpinning = AllowThreadSpinning, SessionConfigEntries = SessionConfigEntries, ReusePromptCache = reusePromptCache,
+    };
 }
 
 /// <summary>One loop's medians; <see cref="AllocatedBytesPerToken"/> holds a run's total bytes until it is turned into the marginal cost of a token.</summary>
@@ -25,7 +28,8 @@ internal sealed record BenchReport(
     IReadOnlyDictionary<string, double> Stages,
     LoopMeasurement? BareGenAi,
     double? SdkOverheadPercent,
-    double TokenizerEncodeMbPerSecond)
+    double TokenizerEncodeMbPerSecond,
+    BandwidthReport? Bandwidth = null)
 {
     public string ToText()
     {
@@ -40,6 +44,11 @@ internal sealed record BenchReport(
         }
 
         text.AppendLine(c, $"stages (ms): {string.Join(", ", Stages.Select(s => $"{s.Key} {s.Value:F3}"))}");
+        if (Bandwidth is not null)
+        {
+            text.AppendLine(Bandwidth.ToText());
+        }
+
         text.Append(c, $"tokenizer encode: {TokenizerEncodeMbPerSecond:F2} MB/s");
         return text.ToString();
     }

@@ -20,6 +20,8 @@ internal static class GenerationBench
 
         QwenChatRequest request = BuildRequest(settings);
         await using QwenModel sdk = await QwenModel.LoadAsync(settings.Model, settings.ModelOptions(), cancellationToken);
+        _ = await MeasureSdkAsync(sdk, request, settings.MaxNewTokens, cancellationToken);
+        var memory = BandwidthReport.MemoryNow();
         using var bare = new BareLoop(settings.Model, settings.Threads);
         string prompt = sdk.RenderPrompt(request);
         int tokens = settings.MaxNewTokens;
@@ -71,7 +73,8 @@ internal static class GenerationBench
             stages,
             bareMedian,
             overhead,
-            TokenizerThroughput.MegabytesPerSecond(sdk.Tokenizer));
+            TokenizerThroughput.MegabytesPerSecond(sdk.Tokenizer),
+            BandwidthReport.Measure(settings.Model, sdk.Tokenizer.Encode(prompt).Count, stages["prefill_ms"], sdkMedian.DecodeTokensPerSecond, tokens, memory));
     }
 
     internal static QwenChatRequest BuildRequest(BenchSettings settings)

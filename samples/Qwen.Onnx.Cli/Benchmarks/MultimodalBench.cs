@@ -36,6 +36,7 @@ internal static class MultimodalBench
         stages["outside_run_us_per_token"] = GenerationBench.Median(runs.Select(r =>
             (r.Completion.Timings.Decode - r.Completion.Stages["decode_run"]).TotalMicroseconds / Math.Max(1, r.Tokens - 1)));
         double ttft = GenerationBench.Median(runs.Select(r => r.Ttft));
+        var memory = BandwidthReport.MemoryNow();
         stages["turn2_ttft_ms"] = await SecondTurnTtftAsync(model, request, settings, cancellationToken);
         await using (QwenModel cached = await QwenModel.LoadAsync(settings.Model, settings.ModelOptions(), cancellationToken))
         {
@@ -53,7 +54,8 @@ internal static class MultimodalBench
             stages,
             null,
             null,
-            TokenizerThroughput.MegabytesPerSecond(model.Tokenizer));
+            TokenizerThroughput.MegabytesPerSecond(model.Tokenizer),
+            BandwidthReport.Measure(settings.Model, runs[0].Completion.Usage.PromptTokens, stages.GetValueOrDefault("prefill_ms"), GenerationBench.Median(runs.Select(r => r.TokensPerSecond)), tokens, memory));
     }
 
     /// <summary>Median time to first token of a follow-up question after the request was answered.</summary>

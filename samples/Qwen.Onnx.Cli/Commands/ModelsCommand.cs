@@ -30,6 +30,40 @@ internal static class ModelsCommand
             Console.WriteLine(folder.FullName);
             return 0;
         });
-        return new Command("models", "Model utilities.") { makeTiny, CachedModelsCommands.List(), CachedModelsCommands.Remove() };
+        return new Command("models", "Model utilities.") { makeTiny, MakeSynthetic(), CachedModelsCommands.List(), CachedModelsCommands.Remove() };
+    }
+
+    /// <summary><c>models make-synthetic</c>: a random-weight model with a real checkpoint's shapes, for benchmarks.</summary>
+    private static Command MakeSynthetic()
+    {
+        var shape = new Option<string>("--shape") { Description = "qwen2.5-0.5b, qwen2.5-1.5b or qwen2-vl-2b.", DefaultValueFactory = _ => "qwen2.5-0.5b" };
+        shape.AcceptOnlyFromAmong("qwen2.5-0.5b", "qwen2.5-1.5b", "qwen2-vl-2b");
+        var precision = new Option<string>("--precision") { Description = "fp32 (MatMul), fp16 (float16 MatMul and I/O) or q4 (MatMulNBits, block 32).", DefaultValueFactory = _ => "fp32" };
+        precision.AcceptOnlyFromAmong("fp32", "fp16", "q4");
+        var layout = new Option<string>("--layout") { Description = "genai (genai_config.json, model.onnx.data) or onnx-community (onnx/model*.onnx, *.onnx_data).", DefaultValueFactory = _ => "onnx-community" };
+        layout.AcceptOnlyFromAmong("genai", "onnx-community");
+        var output = new Option<DirectoryInfo>("--out") { Description = "The folder to write.", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Seed of the random weights.", DefaultValueFactory = _ => new TinyQwenConfig().Seed };
+        var command = new Command("make-synthetic", "Write a random-weight model with a real checkpoint's shapes and operators (gigabytes), for benchmarks.") { shape, precision, layout, output, seed };
+        command.SetAction(result =>
+        {
+            DirectoryInfo folder = result.GetValue(output)!;
+            SyntheticShape chosen = result.GetValue(shape) switch { "qwen2.5-1.5b" => SyntheticShape.Qwen25OneAndHalfB, "qwen2-vl-2b" => SyntheticShape.Qwen2Vl2B, _ => SyntheticShape.Qwen25HalfB };
+            SyntheticPrecision bits = result.GetValue(precision) switch { "fp16" => SyntheticPrecision.Fp16, "q4" => SyntheticPrecision.Q4, _ => SyntheticPrecision.Fp32 };
+            SyntheticLayout files = result.GetValue(layout) == "genai" ? SyntheticLayout.GenAi : SyntheticLayout.OnnxCommunity;
+            try
+            {
+                SyntheticModelFactory.Write(folder.FullName, chosen, bits, files, result.GetValue(seed));
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+
+            Console.WriteLine(folder.FullName);
+            return 0;
+        });
+        return command;
     }
 }

@@ -4,8 +4,9 @@ using DataType = Onnx.TensorProto.Types.DataType;
 namespace Qwen.Onnx.Testing.Onnx;
 
 /// <summary>
-/// Writes a Qwen2-architecture decoder with plain ONNX ops (opset 17): hashed embedding, RMSNorm, rotary
-/// attention with grouped KV heads and a Concat KV cache, SwiGLU, a hashed output head.
+/// Writes a Qwen2-architecture decoder with plain ONNX ops (opset 17): embedding, RMSNorm, rotary attention with
+/// grouped KV heads and a Concat KV cache, SwiGLU, output head. <see cref="DecoderWeights"/> decides the weights: the
+/// tiny models' hashed tables (<see cref="HashedWeights"/>) or real-shaped random ones (<see cref="SyntheticWeights"/>).
 /// <see cref="DecoderInput.InputIds"/> with 1-D positions is the contract of ONNX Runtime GenAI's qwen2 type
 /// (past_present_share_buffer false); <see cref="DecoderInput.InputsEmbeds"/> splits the embedding into its own
 /// embed_tokens graph as in onnx-community exports, with [3,B,S] M-RoPE or [B,S] positions. The weights are drawn in
@@ -13,30 +14,26 @@ namespace Qwen.Onnx.Testing.Onnx;
 /// </summary>
 internal sealed class DecoderGraph
 {
-    // Embedding and head rows are the sum of two small tables indexed by id mod / div this, which keeps a
-    // 151936-row vocabulary in a few megabytes (ONNX Runtime folds the head into one matrix at load).
-    private const int HashBase = 4096;
-
     private readonly TinyQwenConfig _c;
-    private readonly OnnxGraphBuilder _g = new("qwen2_tiny_decoder");
-    private readonly WeightSource _w;
-    private readonly float[] _embedLow;
-    private readonly float[] _embedHigh;
+    private readonly OnnxGraphBuilder _g;
+    private readonly DecoderWeights _w;
     private readonly bool _half;
 
-    private DecoderGraph(TinyQwenConfig config, bool halfPrecision = false)
+    private DecoderGraph(TinyQwenConfig config, DecoderWeights weights, bool halfPrecision, ExternalDataFile? data)
     {
         _c = config;
+        _w = weights;
         _half = halfPrecision;
-        _w = new WeightSource(config.Seed);
-        _embedLow = _w.Uniform(HashBase * _c.HiddenSize, 1f);
-        _embedHigh = _w.Uniform(HashRows * _c.HiddenSize, 1f);
+        _g = new OnnxGraphBuilder("qwen2_decoder") { External = data };
     }
 
-    private int HashRows => (_c.VocabSize + HashBase - 1) / HashBase;
-
     /// <summary>The GenAI text decoder: input_ids, 1-D position ids, embedding inside.</summary>
-    public static ModelProto BuildTextDecoder(TinyQwenConfig config) => new DecoderGraph(config).WriteDecoder(DecoderInput.InputIds, mropeSections: null);
+    public static ModelProto BuildTextDecoder(TinyQwenConfig config) =>
+        BuildTextDecoder(config, new HashedWeights(config), halfPrecision: false, data: null);
+
+    /// <summary>The GenAI text decoder with chosen weights; <paramref name="data"/> receives large tensors when set.</summary>
+    public static ModelProto BuildTextDecoder(TinyQwenConfig config, DecoderWeights weights, bool halfPrecision, ExternalDataFile? data) =>
+        new DecoderGraph(config, weights, halfPrecision, data).WriteDecoder(DecoderInput.InputIds, mropeSections: null);
 
     /// <summary>The onnx-community pair: embed_tokens (input_ids → inputs_embeds) and a decoder taking inputs_embeds.</summary>
     /// <param name="config">Shape and seed.</param>
@@ -44,22 +41,23 @@ internal sealed class DecoderGraph
     /// <param name="halfPrecision">
     /// float16 embeddings, KV cache and logits, as the _fp16 exports have (the same weights, computed in float between casts).
     /// </param>
-    public static (ModelProto EmbedTokens, ModelProto Decoder) BuildSplit(TinyQwenConfig config, int[]? mropeSections, bool halfPrecision = false)
+    public static (ModelProto EmbedTokens, ModelProto Decoder) BuildSplit(TinyQwenConfig config, int[]? mropeSections, bool halfPrecision = false) =>
+        BuildSplit(config, new HashedWeights(config), mropeSections, halfPrecision, embedData: null, decoderData: null);
+
+    /// <summary>The onnx-community pair with chosen weights; each graph's large tensors go to its own data file when set.</summary>
+    public static (ModelProto EmbedTokens, ModelProto Decoder) BuildSplit(
+        TinyQwenConfig config, DecoderWeights weights, int[]? mropeSections, bool halfPrecision, ExternalDataFile? embedData, ExternalDataFile? decoderData)
     {
-        var graph = new DecoderGraph(config, halfPrecision);
-        return (graph.WriteEmbedTokens(), graph.WriteDecoder(DecoderInput.InputsEmbeds, mropeSections));
+        var graph = new DecoderGraph(config, weights, halfPrecision, decoderData);
+        return (graph.WriteEmbedTokens(embedData), graph.WriteDecoder(DecoderInput.InputsEmbeds, mropeSections));
     }
 
-    private ModelProto WriteEmbedTokens()
+    private ModelProto WriteEmbedTokens(ExternalDataFile? data)
     {
-        var g = new OnnxGraphBuilder("qwen2_tiny_embed_tokens");
+        var g = new OnnxGraphBuilder("qwen2_embed_tokens") { External = data };
         g.Input("input_ids", DataType.Int64, "batch_size", "sequence_length");
         g.Output("inputs_embeds", Io, "batch_size", "sequence_length", _c.HiddenSize);
-        string low = g.Floats("embed.low", _embedLow, HashBase, _c.HiddenSize);
-        string high = g.Floats("embed.high", _embedHigh, HashRows, _c.HiddenSize);
-        string mod = g.Op("Mod", ["input_ids", g.Scalar((long)HashBase)]);
-        string div = g.Op("Div", ["input_ids", g.Scalar((long)HashBase)]);
-        g.OpNamed("inputs_embeds", "Cast", [g.Op("Add", [g.Op("Gather", [low, mod]), g.Op("Gather", [high, div])])], ("to", (long)Io));
+        g.OpNamed("inputs_embeds", "Cast", [_w.Embed(g, "input_ids")], ("to", (long)Io));
         return g.ToModel();
     }
 
@@ -98,7 +96,7 @@ internal sealed class DecoderGraph
             _g.Output($"present.{i}.value", Io, "batch_size", kv, "total_sequence_length", hd);
         }
 
-        string x = input == DecoderInput.InputIds ? Embed("input_ids") : ToFloat("inputs_embeds");
+        string x = input == DecoderInput.InputIds ? _w.Embed(_g, "input_ids") : ToFloat("inputs_embeds");
         (string cos, string sin) = Rotary("position_ids", mropeSections);
         string mask = AttentionMask("attention_mask", tokens);
         for (int i = 0; i < _c.NumLayers; i++)
@@ -109,7 +107,7 @@ internal sealed class DecoderGraph
             x = _g.Op("Add", [x, mlp]);
         }
 
-        _g.OpNamed("logits", "Cast", [_g.Op("MatMul", [RmsNorm(x, "final_norm"), Head()])], ("to", (long)Io));
+        _g.OpNamed("logits", "Cast", [_w.Head(_g, RmsNorm(x, "final_norm"))], ("to", (long)Io));
         return _g.ToModel();
     }
 
@@ -118,29 +116,9 @@ internal sealed class DecoderGraph
 
     private string ToFloat(string value) => _half ? _g.Op("Cast", [value], ("to", (long)DataType.Float)) : value;
 
-    private string Embed(string ids)
-    {
-        string low = _g.Floats("embed.low", _embedLow, HashBase, _c.HiddenSize);
-        string high = _g.Floats("embed.high", _embedHigh, HashRows, _c.HiddenSize);
-        string mod = _g.Op("Mod", [ids, _g.Scalar((long)HashBase)]);
-        string div = _g.Op("Div", [ids, _g.Scalar((long)HashBase)]);
-        return _g.Op("Add", [_g.Op("Gather", [low, mod]), _g.Op("Gather", [high, div])]);
-    }
-
-    private string Head()
-    {
-        float scale = 2f / MathF.Sqrt(_c.HiddenSize);
-        string low = _g.Floats("head.low", _w.Uniform(_c.HiddenSize * HashBase, scale), _c.HiddenSize, HashBase);
-        string high = _g.Floats("head.high", _w.Uniform(_c.HiddenSize * HashRows, scale), _c.HiddenSize, HashRows);
-        string ids = _g.Op("Range", [_g.Scalar(0L), _g.Scalar((long)_c.VocabSize), _g.Scalar(1L)]);
-        string lowCols = _g.Op("Gather", [low, _g.Op("Mod", [ids, _g.Scalar((long)HashBase)])], ("axis", 1L));
-        string highCols = _g.Op("Gather", [high, _g.Op("Div", [ids, _g.Scalar((long)HashBase)])], ("axis", 1L));
-        return _g.Op("Add", [lowCols, highCols]);
-    }
-
     private string RmsNorm(string x, string name)
     {
-        string weight = _g.Floats(name, _w.AroundOne(_c.HiddenSize), _c.HiddenSize);
+        string weight = _w.Norm(_g, name, _c.HiddenSize);
         string meanSquare = _g.Op("ReduceMean", [_g.Op("Mul", [x, x])], ("axes", new[] { -1L }), ("keepdims", 1L));
         string rms = _g.Op("Sqrt", [_g.Op("Add", [meanSquare, _g.Scalar(1e-6f)])]);
         return _g.Op("Mul", [_g.Op("Div", [x, rms]), weight]);
@@ -240,12 +218,7 @@ internal sealed class DecoderGraph
         return Linear(_g.Op("Mul", [silu, up]), $"layers.{layer}.down", _c.IntermediateSize, _c.HiddenSize, bias: false);
     }
 
-    private string Linear(string x, string name, int inputs, int outputs, bool bias)
-    {
-        float scale = 1f / MathF.Sqrt(inputs);
-        string y = _g.Op("MatMul", [x, _g.Floats(name + ".weight", _w.Uniform(inputs * outputs, scale * 1.7f), inputs, outputs)]);
-        return bias ? _g.Op("Add", [y, _g.Floats(name + ".bias", _w.Uniform(outputs, 0.1f), outputs)]) : y;
-    }
+    private string Linear(string x, string name, int inputs, int outputs, bool bias) => _w.Linear(_g, x, name, inputs, outputs, bias);
 }
 
 /// <summary>What the decoder graph takes as its token input.</summary>

@@ -9,8 +9,12 @@ internal sealed class OnnxGraphBuilder
 {
     private readonly GraphProto _graph;
     private int _next;
+    private bool _usesMicrosoftOps;
 
     public OnnxGraphBuilder(string name) => _graph = new GraphProto { Name = name };
+
+    /// <summary>Where <see cref="Tensor"/> puts large tensors; <see langword="null"/> keeps them inside the graph.</summary>
+    public ExternalDataFile? External { get; init; }
 
     public void Input(string name, TensorProto.Types.DataType type, params object[] dims) => _graph.Input.Add(ValueInfo(name, type, dims));
 
@@ -21,6 +25,38 @@ internal sealed class OnnxGraphBuilder
 
     public string Longs(string name, ReadOnlySpan<long> data, params long[] dims) =>
         Initializer(name, TensorProto.Types.DataType.Int64, MemoryMarshal.AsBytes(data), dims);
+
+    /// <summary>
+    /// Adds an initializer whose bytes a writer streams: to <see cref="External"/> when set (so multi-gigabyte weights
+    /// never sit in managed memory), else into the graph.
+    /// </summary>
+    public string Tensor(string name, TensorProto.Types.DataType type, long[] dims, Action<Stream> write)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)type };
+        tensor.Dims.AddRange(dims);
+        if (External is { } file)
+        {
+            file.Write(tensor, write);
+        }
+        else
+        {
+            using var bytes = new MemoryStream();
+            write(bytes);
+            tensor.RawData = ByteString.CopyFrom(bytes.GetBuffer(), 0, (int)bytes.Length);
+        }
+
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>Adds a <c>com.microsoft</c> contrib node (MatMulNBits, ...) with one output.</summary>
+    public string MicrosoftOp(string opType, string[] inputs, params (string Name, object Value)[] attributes)
+    {
+        _usesMicrosoftOps = true;
+        string output = Fresh(opType);
+        AddNode(opType, inputs, [output], attributes).Domain = "com.microsoft";
+        return output;
+    }
 
     public string Scalar(long value) => Longs(Fresh("c"), [value]);
 
@@ -46,15 +82,24 @@ internal sealed class OnnxGraphBuilder
         return names;
     }
 
-    public ModelProto ToModel(int opset = 17) => new()
+    public ModelProto ToModel(int opset = 17)
     {
-        IrVersion = 8,
-        ProducerName = "Qwen.Onnx.Testing",
-        OpsetImport = { new OperatorSetIdProto { Domain = "", Version = opset } },
-        Graph = _graph,
-    };
+        var model = new ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = "Qwen.Onnx.Testing",
+            OpsetImport = { new OperatorSetIdProto { Domain = "", Version = opset } },
+            Graph = _graph,
+        };
+        if (_usesMicrosoftOps)
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
+        }
 
-    private void AddNode(string opType, string[] inputs, string[] outputs, (string Name, object Value)[] attributes)
+        return model;
+    }
+
+    private NodeProto AddNode(string opType, string[] inputs, string[] outputs, (string Name, object Value)[] attributes)
     {
         var node = new NodeProto { OpType = opType, Name = Fresh(opType + "_node") };
         node.Input.AddRange(inputs);
@@ -65,6 +110,7 @@ internal sealed class OnnxGraphBuilder
         }
 
         _graph.Node.Add(node);
+        return node;
     }
 
     private string Initializer(string name, TensorProto.Types.DataType type, ReadOnlySpan<byte> bytes, long[] dims)
