@@ -188,7 +188,8 @@ public class GenerationTests
     {
         int start = pieces.FindIndex(3, p => p.Length >= 2);
         int end = start < 0 ? -1 : pieces.FindIndex(start + 2, p => p.Length >= 1);
-        Assume.That(start >= 0 && end > start, "the random answer needs a few pieces of text");
+        // The tiny model is seeded, so its greedy answer is fixed: if a change to it leaves no such pieces, fail and pick another prompt rather than pass unseen.
+        Assert.That(start >= 0 && end > start, Is.True, "the tiny model's greedy answer has no pieces to span a stop sequence over; choose another prompt");
         return pieces[start][1..] + string.Concat(pieces.Skip(start + 1).Take(end - start - 1)) + pieces[end][..1];
     }
 }
