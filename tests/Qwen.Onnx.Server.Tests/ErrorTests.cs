@@ -112,11 +112,8 @@ public class ErrorTests
     public async Task AFullQueueIs429WithRetryAfter()
     {
         // The restricted server has one slot and no queue: a long stream holds the slot while a second request arrives.
-        using var holding = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = RawHttp.Json(RawHttp.Chat("text", "\"Go on\"", ""","max_tokens":1500,"stream":true""")) };
-        holding.Headers.Authorization = new("Bearer", Servers.ApiKey);
-        using HttpResponseMessage first = await Servers.Restricted.Http.SendAsync(holding, HttpCompletionOption.ResponseHeadersRead);
-        await using Stream events = await first.Content.ReadAsStreamAsync();
-        _ = await events.ReadAsync(new byte[16]);
+        await using HangingUpClient holding = await HangingUpClient.StartAsync(Servers.Restricted, RawHttp.Chat("text", "\"Go on\"", ""","max_tokens":1500,"stream":true"""), Servers.ApiKey);
+        await holding.ReadFirstEventAsync();
         using HttpResponseMessage second = await RawHttp.PostAsync(Servers.Restricted.Http, RawHttp.Chat("text", "\"a\"", ""","max_tokens":1"""), Servers.ApiKey);
         Assert.Multiple(async () =>
         {
@@ -128,19 +125,18 @@ public class ErrorTests
 
         // Free the slot for the next test: disconnecting cancels the holding generation.
         int cancelled = Servers.Restricted.Log.CountCancelled();
-        first.Dispose();
+        await holding.DisposeAsync();
         await Servers.Restricted.Log.WaitForCancelledAsync(cancelled);
+        Assert.That(Servers.Restricted.Log.CountCancelled(), Is.EqualTo(cancelled + 1), "the slot was freed by the disconnect");
     }
 
     [Test]
     public async Task AClientThatDisconnectsCancelsItsGeneration()
     {
         int before = Servers.Main.Log.CountCancelled();
-        using (var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = RawHttp.Json(RawHttp.Chat("text", "\"Keep talking\"", ""","max_tokens":1500,"stream":true""")) })
-        using (HttpResponseMessage response = await Servers.Main.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
-        await using (Stream events = await response.Content.ReadAsStreamAsync())
+        await using (HangingUpClient client = await HangingUpClient.StartAsync(Servers.Main, RawHttp.Chat("text", "\"Keep talking\"", ""","max_tokens":1500,"stream":true""")))
         {
-            _ = await events.ReadAsync(new byte[64]);
+            await client.ReadFirstEventAsync();
         }
 
         await Servers.Main.Log.WaitForCancelledAsync(before);
