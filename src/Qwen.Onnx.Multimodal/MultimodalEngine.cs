@@ -9,6 +9,7 @@ using Qwen.Onnx.Constraints;
 using Qwen.Onnx.Generation;
 using Qwen.Onnx.Models;
 using Qwen.Onnx.Multimodal.Caching;
+using Qwen.Onnx.Multimodal.Families;
 using Qwen.Onnx.Multimodal.Prompts;
 using Qwen.Onnx.Multimodal.Sampling;
 using Qwen.Onnx.Prompts;
@@ -22,14 +23,15 @@ namespace Qwen.Onnx.Multimodal;
 
 /// <summary>
 /// Qwen-VL and Qwen2-Audio generation on ONNX Runtime for onnx-community-style folders: the prompt is rendered as the
-/// models' ChatML templates do, image and audio placeholders are expanded to one pad per feature row, the encoders
+/// model's family does (Qwen2-VL, Qwen2.5-VL, Qwen3-VL, Qwen2-Audio or a text export's own template, chosen at load), image and audio placeholders are expanded to one pad per feature row, the encoders
 /// run once at prefill and their features replace the pad embeddings in order, positions are M-RoPE rows when the
 /// decoder declares three (one row otherwise), and the decoder runs with its KV cache kept as ONNX Runtime values.
 /// One loaded model serves concurrent requests; <see cref="Dispose"/> frees every session.
 /// </summary>
 public sealed class MultimodalEngine : IQwenEngine
 {
-    private readonly MultimodalModelConfig _config;
+    private readonly ModelFamily _family;
+    private readonly QwenAudioProcessor? _audioProcessor;
     private readonly DecoderGraph _decoder;
     private readonly QwenVisionEncoder? _vision;
     private readonly QwenAudioEncoder? _audio;
@@ -45,19 +47,18 @@ public sealed class MultimodalEngine : IQwenEngine
     {
         _template = template;
         Folder = folder;
-        _config = config;
+        _family = ModelFamily.Choose(config, decoder.ThreeRowPositions, template);
         Tokenizer = tokenizer;
         _decoder = decoder;
         _vision = vision;
         _audio = audio;
+        _audioProcessor = audio is null ? null : QwenAudioProcessor.FromModelFolder(folder.Path);
         _prompts = new PromptAssembler(
             folder.Name,
-            config,
+            _family,
             tokenizer,
             vision is null ? null : new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(folder.Path)),
-            audio is null ? null : QwenAudioProcessor.FromModelFolder(folder.Path),
-            decoder.ThreeRowPositions,
-            template);
+            _audioProcessor);
         SessionProviders = providers;
 
         // One session on the CPU (a permitted fallback) means the model does not run wholly on the requested provider.
@@ -90,7 +91,7 @@ public sealed class MultimodalEngine : IQwenEngine
     internal int? EncoderCacheMisses => _features?.Misses;
 
     /// <summary>The context length from config.json.</summary>
-    public int ContextLength => _config.ContextLength;
+    public int ContextLength => _family.ContextLength;
 
     /// <summary>
     /// Loads an onnx-community folder: embed_tokens, decoder_model_merged and whichever encoders it has, or the one
@@ -115,11 +116,16 @@ public sealed class MultimodalEngine : IQwenEngine
         return Task.Run(() => Load(path, options, chatTemplate, cancellationToken), cancellationToken);
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// The prompt text exactly as the engine feeds it (before pads are expanded). Audio parts are decoded to count
+    /// their 30-second segments, each of which gets its own placeholder line.
+    /// </summary>
+    /// <param name="request">The request.</param>
     public string RenderPrompt(QwenChatRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return _template?.Render(request) ?? ChatMlPrompt.Render(request.Messages);
+        int[] segments = _audioProcessor is null ? [] : [.. request.Audios.Select(a => _audioProcessor.ProcessAsync(a).GetAwaiter().GetResult().Segments)];
+        return _family.Render(request, segments);
     }
 
     /// <inheritdoc />
@@ -146,7 +152,7 @@ public sealed class MultimodalEngine : IQwenEngine
         streamer.ConstraintComplete = constraint is null ? null : () => constraint.IsComplete;
         var sampler = new SamplingPipeline(request.Options, prompt.Ids, constraint);
         using var run = new CancellableRun(token);
-        using var loop = new DecoderLoop(_decoder, run, _config.ContextLength);
+        using var loop = new DecoderLoop(_decoder, run, _family.ContextLength);
         int next = sampler.Next(loop.Prefill(prompt, _promptCache?.Take()));
         streamer.CachedPromptTokens = loop.ReusedTokens;
         TimeSpan prefillRun = loop.RunTime;
@@ -162,7 +168,7 @@ public sealed class MultimodalEngine : IQwenEngine
             }
 
             QwenChatResponseUpdate update = streamer.OnToken(next);
-            QwenChatResponseUpdate? contextFull = streamer.Finish is null && loop.Length >= _config.ContextLength ? streamer.OnContextFull() : null;
+            QwenChatResponseUpdate? contextFull = streamer.Finish is null && loop.Length >= _family.ContextLength ? streamer.OnContextFull() : null;
             if (streamer.Finish is not null)
             {
                 // Kept before the last update is handed out: a caller may stop reading once it has it.
@@ -272,11 +278,7 @@ public sealed class MultimodalEngine : IQwenEngine
 
     private void RejectUnsupported(QwenChatRequest request)
     {
-        if (_template is null && (request.Tools.Count > 0 || request.Messages.Any(m => m.ToolCalls.Count > 0)))
-        {
-            throw new UnsupportedRequestException($"Model '{Folder.Name}': tool calling needs a text model whose own chat template renders the tools (GenAI exports, or onnx-community text exports); this engine's ChatML prompts have no tool section.");
-        }
-
+        _family.RejectUnsupported(request, Folder.Name);
         if (_vision is null && request.Images.Any())
         {
             throw new UnsupportedModalityException(Folder.Name, "image", "vision encoder");
@@ -338,8 +340,8 @@ public sealed class MultimodalEngine : IQwenEngine
                 built.RopeDelta,
                 visionFeatures,
                 audioFeatures,
-                _vision is null ? [] : [_config.ImageTokenId, _config.VideoTokenId],
-                _audio is null ? [] : [_config.AudioTokenId],
+                _vision is null ? [] : [_family.ImagePadId, _family.VideoPadId],
+                _audio is null ? [] : [_family.AudioPadId],
                 stages);
         }
         finally

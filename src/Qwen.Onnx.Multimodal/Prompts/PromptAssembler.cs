@@ -1,7 +1,6 @@
 using Qwen.Onnx.Audio;
 using Qwen.Onnx.Audio.Features;
-using Qwen.Onnx.Multimodal.Positions;
-using Qwen.Onnx.Prompts;
+using Qwen.Onnx.Multimodal.Families;
 using Qwen.Onnx.Tokenization;
 using Qwen.Onnx.Vision.Preprocessing;
 
@@ -18,9 +17,9 @@ internal sealed record AssembledPrompt(string Text, int[] Ids, long[] Positions,
 
 /// <summary>
 /// Turns a request into the decoder's prompt: preprocesses images, videos and audio in prompt order, renders the
-/// prompt (ChatML, or the model's own template for text-only exports), expands each placeholder to one pad per feature row, and computes the position ids.
+/// prompt as the model's family does, expands each placeholder to one pad per feature row, and computes the position ids.
 /// </summary>
-internal sealed class PromptAssembler(string modelName, MultimodalModelConfig config, QwenTokenizer tokenizer, QwenImageProcessor? imageProcessor, QwenAudioProcessor? audioProcessor, bool threeRowPositions, IChatTemplate? template)
+internal sealed class PromptAssembler(string modelName, ModelFamily family, QwenTokenizer tokenizer, QwenImageProcessor? imageProcessor, QwenAudioProcessor? audioProcessor)
 {
     /// <summary>Preprocesses the media, renders and tokenises the prompt, expands the pads and computes positions.</summary>
     public async Task<AssembledPrompt> AssembleAsync(QwenChatRequest request, CancellationToken cancellationToken)
@@ -37,7 +36,7 @@ internal sealed class PromptAssembler(string modelName, MultimodalModelConfig co
                         vision.Add(new VisionInput(await imageProcessor!.ProcessAsync(image, cancellationToken).ConfigureAwait(false), false, 0));
                         break;
                     case VideoPart video:
-                        double secondsPerGrid = SecondsPerGrid(video);
+                        double secondsPerGrid = family.SecondsPerGrid(video, imageProcessor!.Options.TemporalPatchSize, modelName);
                         vision.Add(new VisionInput(await imageProcessor!.ProcessVideoAsync(video, cancellationToken).ConfigureAwait(false), true, secondsPerGrid));
                         break;
                     case AudioPart audio:
@@ -48,16 +47,14 @@ internal sealed class PromptAssembler(string modelName, MultimodalModelConfig co
                 }
             }
 
-            string text = template?.Render(request) ?? ChatMlPrompt.Render(request.Messages, [.. audios.Select(a => a.Segments)]);
+            string text = family.Render(request, [.. audios.Select(a => a.Segments)]);
             int[] ids = Expand(tokenizer.Encode(text), vision, audios);
-            if (ids.Length >= config.ContextLength)
+            if (ids.Length >= family.ContextLength)
             {
-                throw new PromptTooLongException(ids.Length, config.ContextLength);
+                throw new PromptTooLongException(ids.Length, family.ContextLength);
             }
 
-            (long[] positions, long ropeDelta) = threeRowPositions
-                ? MropePositions.Compute(ids, new HashSet<int> { config.ImageTokenId, config.VideoTokenId }, [.. vision.Select(v => new VisionGrid(v.Pixels.GridT, v.Pixels.GridH, v.Pixels.GridW, v.SecondsPerGrid))], config.MergeSize, config.TokensPerSecond)
-                : ([.. Enumerable.Range(0, ids.Length).Select(i => (long)i)], 0);
+            (long[] positions, long ropeDelta) = family.Positions(ids, vision);
             return new AssembledPrompt(text, ids, positions, ropeDelta, vision, audios);
         }
         catch
@@ -67,33 +64,19 @@ internal sealed class PromptAssembler(string modelName, MultimodalModelConfig co
         }
     }
 
-    /// <summary>
-    /// Qwen2.5-VL spaces a video's temporal positions by seconds per temporal patch (temporal patch size / fps);
-    /// Qwen2-VL counts temporal patches (0 = no scaling).
-    /// </summary>
-    private double SecondsPerGrid(VideoPart video)
-    {
-        if (config.ModelType.StartsWith("qwen3", StringComparison.Ordinal))
-        {
-            throw new UnsupportedRequestException($"Model '{modelName}' is a Qwen3-VL export; its videos need per-frame timestamps in the prompt, which Qwen.Onnx does not render yet. Send the frames as images instead.");
-        }
-
-        return config.ModelType == "qwen2_5_vl" ? imageProcessor!.Options.TemporalPatchSize / video.FramesPerSecond : 0;
-    }
-
     /// <summary>Replaces each single image, video and audio pad by as many pads as its input has feature rows.</summary>
     private int[] Expand(IReadOnlyList<int> ids, List<VisionInput> vision, List<ProcessedAudio> audios)
     {
         var counts = new Dictionary<int, Queue<int>>
         {
-            [config.ImageTokenId] = new(vision.Where(v => !v.IsVideo).Select(v => v.Pixels.TokenCount)),
-            [config.VideoTokenId] = new(vision.Where(v => v.IsVideo).Select(v => v.Pixels.TokenCount)),
+            [family.ImagePadId] = new(vision.Where(v => !v.IsVideo).Select(v => v.Pixels.TokenCount)),
+            [family.VideoPadId] = new(vision.Where(v => v.IsVideo).Select(v => v.Pixels.TokenCount)),
         };
-        var kinds = new Dictionary<int, string> { [config.ImageTokenId] = "images", [config.VideoTokenId] = "videos" };
+        var kinds = new Dictionary<int, string> { [family.ImagePadId] = "images", [family.VideoPadId] = "videos" };
         if (audioProcessor is not null)
         {
-            counts[config.AudioTokenId] = new(audios.SelectMany(a => a.TokenCounts));
-            kinds[config.AudioTokenId] = "audio segments";
+            counts[family.AudioPadId] = new(audios.SelectMany(a => a.TokenCounts));
+            kinds[family.AudioPadId] = "audio segments";
         }
 
         foreach ((int token, Queue<int> queue) in counts)
