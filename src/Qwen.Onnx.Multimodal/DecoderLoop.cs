@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -22,9 +23,10 @@ internal sealed unsafe class DecoderLoop : IDisposable
 
     private readonly DecoderGraph _graph;
     private readonly CancellableRun _run;
+    // The attention mask of every run is a view of this engine-wide, read-only array of ones (pinned, context + 1 long).
     private readonly long[] _ones;
 
-    // The PromptKeys of every position in the KV cache, so the cache can serve the next request.
+    // The PromptKeys of every position in the KV cache, so the cache can serve the next request (rented: context-sized).
     private readonly long[] _keys;
     private readonly long[] _token = GC.AllocateArray<long>(1, pinned: true);
     private readonly long[] _position = GC.AllocateArray<long>(3, pinned: true);
@@ -39,13 +41,16 @@ internal sealed unsafe class DecoderLoop : IDisposable
     private float[] _logits = [];
     private long _ropeDelta;
 
-    public DecoderLoop(DecoderGraph graph, CancellableRun run, int contextLength)
+    /// <summary>A request's loop.</summary>
+    /// <param name="graph">The engine's graphs.</param>
+    /// <param name="run">The request's cancellable run options.</param>
+    /// <param name="ones">The engine's pinned array of context length + 1 ones (see <see cref="MaskOfOnes"/>); never written.</param>
+    public DecoderLoop(DecoderGraph graph, CancellableRun run, long[] ones)
     {
         _graph = graph;
         _run = run;
-        _ones = GC.AllocateArray<long>(contextLength + 1, pinned: true);
-        Array.Fill(_ones, 1L);
-        _keys = new long[contextLength + 1];
+        _ones = ones;
+        _keys = ArrayPool<long>.Shared.Rent(ones.Length);
         _inputs = new NativeTensor[graph.DecoderInputs.Names.Count];
         _present = new OwnedTensors(graph.DecoderOutputs.Names.Count);
         _past = new OwnedTensors(_present.Count);
@@ -67,6 +72,15 @@ internal sealed unsafe class DecoderLoop : IDisposable
                 _stepEmbeddingTensor.Wrap(0, Pin(_stepEmbedding), graph.HiddenSize, embeddingShape);
             }
         }
+    }
+
+    /// <summary>The attention-mask source an engine allocates once and every request of it shares.</summary>
+    /// <param name="contextLength">The model's context length.</param>
+    public static long[] MaskOfOnes(int contextLength)
+    {
+        long[] ones = GC.AllocateArray<long>(contextLength + 1, pinned: true);
+        Array.Fill(ones, 1L);
+        return ones;
     }
 
     /// <summary>Tokens in the KV cache.</summary>
@@ -119,10 +133,10 @@ internal sealed unsafe class DecoderLoop : IDisposable
             else
             {
                 long started = Stopwatch.GetTimestamp();
-                EmbedPrompt(prompt.Ids, embedded);
-                EncoderFeatures.Merge(prompt, embedded[0], _graph.HiddenSize, _graph.HalfPrecision, _graph.Folder);
+                EmbedPrompt(prompt.Ids.AsSpan(reused), embedded);
+                EncoderFeatures.Merge(prompt, embedded[0], reused, _graph.HiddenSize, _graph.HalfPrecision, _graph.Folder);
                 PromptEmbedTime = Stopwatch.GetElapsedTime(started);
-                Rows(embedded[0], reused, fresh, own);
+                Rows(embedded[0], 0, fresh, own);
             }
 
             own.Wrap(1, Pin(_ones), s, [1, s]);
@@ -183,6 +197,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
         _present.Dispose();
         _fixed.Dispose();
         _stepEmbeddingTensor.Dispose();
+        ArrayPool<long>.Shared.Return(_keys);
     }
 
     /// <summary>The mask is a view of the ones buffer, which holds the context length; the engine stops before it.</summary>
@@ -190,7 +205,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
     {
         if (tokens > _ones.Length)
         {
-            throw new InvalidOperationException($"{tokens} tokens exceed the context of {_ones.Length - 1} this request was started with.");
+            throw new InvalidOperationException($"{tokens} tokens exceed the context of {_ones.Length - 1} this model was loaded with.");
         }
     }
 
@@ -260,7 +275,7 @@ internal sealed unsafe class DecoderLoop : IDisposable
         return pasts;
     }
 
-    private void EmbedPrompt(int[] ids, OwnedTensors output)
+    private void EmbedPrompt(ReadOnlySpan<int> ids, OwnedTensors output)
     {
         long[] pinned = GC.AllocateArray<long>(ids.Length, pinned: true);
         for (int i = 0; i < ids.Length; i++)

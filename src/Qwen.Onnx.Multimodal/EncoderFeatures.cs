@@ -11,26 +11,32 @@ namespace Qwen.Onnx.Multimodal;
 internal static class EncoderFeatures
 {
     /// <summary>Writes the encoders' feature rows over the embeddings of their placeholder tokens, in order.</summary>
+    /// <param name="prompt">The whole prompt and its features.</param>
+    /// <param name="embedded">The embeddings of the prompt's positions from <paramref name="first"/> on (a reused cached prefix is not embedded again).</param>
+    /// <param name="first">The first position <paramref name="embedded"/> holds.</param>
+    /// <param name="hidden">The embedding width.</param>
+    /// <param name="halfPrecision">Whether the embeddings are float16.</param>
+    /// <param name="folder">The model folder, for errors.</param>
     /// <exception cref="InvalidModelException">The encoders returned another number of rows than the prompt has pads: the export does not match its config.</exception>
-    public static void Merge(PreparedPrompt prompt, NativeTensor embedded, int hidden, bool halfPrecision, string folder)
+    public static void Merge(PreparedPrompt prompt, NativeTensor embedded, int first, int hidden, bool halfPrecision, string folder)
     {
         if (!halfPrecision)
         {
             Span<float> embeds = embedded.GetData<float>();
-            Merge(prompt.Ids, embeds, hidden, prompt.VisionTokenIds, prompt.VisionFeatures, folder);
-            Merge(prompt.Ids, embeds, hidden, prompt.AudioTokenIds, prompt.AudioFeatures, folder);
+            Merge(prompt.Ids, first, embeds, hidden, prompt.VisionTokenIds, prompt.VisionFeatures, folder);
+            Merge(prompt.Ids, first, embeds, hidden, prompt.AudioTokenIds, prompt.AudioFeatures, folder);
             return;
         }
 
         Span<Half> half = embedded.GetData<Half>();
         var widened = new float[half.Length];
         TensorPrimitives.ConvertToSingle(half, widened);
-        Merge(prompt.Ids, widened, hidden, prompt.VisionTokenIds, prompt.VisionFeatures, folder);
-        Merge(prompt.Ids, widened, hidden, prompt.AudioTokenIds, prompt.AudioFeatures, folder);
+        Merge(prompt.Ids, first, widened, hidden, prompt.VisionTokenIds, prompt.VisionFeatures, folder);
+        Merge(prompt.Ids, first, widened, hidden, prompt.AudioTokenIds, prompt.AudioFeatures, folder);
         TensorPrimitives.ConvertToHalf(widened, half);
     }
 
-    private static void Merge(int[] ids, Span<float> embeds, int hidden, int[] padIds, float[] features, string folder)
+    private static void Merge(int[] ids, int first, Span<float> embeds, int hidden, int[] padIds, float[] features, string folder)
     {
         int rows = 0;
         for (int i = 0; i < ids.Length; i++)
@@ -42,7 +48,11 @@ internal static class EncoderFeatures
                     throw new InvalidModelException(folder, $"the prompt has more placeholder tokens ({string.Join('/', padIds)}) than the encoder returned feature rows ({features.Length / Math.Max(hidden, 1)}); the export's hidden size or merge size does not match its config.");
                 }
 
-                features.AsSpan(rows * hidden, hidden).CopyTo(embeds.Slice(i * hidden, hidden));
+                if (i >= first)
+                {
+                    features.AsSpan(rows * hidden, hidden).CopyTo(embeds.Slice((i - first) * hidden, hidden));
+                }
+
                 rows++;
             }
         }

@@ -42,6 +42,7 @@ public sealed class MultimodalEngine : IQwenEngine
     private readonly IChatTemplate? _template;
     private readonly ILogger _logger;
     private readonly ConstraintCompiler _constraints;
+    private readonly long[] _maskOfOnes;
 
     private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, Dictionary<string, ExecutionProvider> providers, QwenModelOptions options, IChatTemplate? template)
     {
@@ -70,6 +71,7 @@ public sealed class MultimodalEngine : IQwenEngine
         _features = options.ReusePromptCache ? new EncoderFeatureCache(4) : null;
         _logger = options.LoggerFactory?.CreateLogger<MultimodalEngine>() ?? NullLogger<MultimodalEngine>.Instance;
         _constraints = new ConstraintCompiler(tokenizer);
+        _maskOfOnes = DecoderLoop.MaskOfOnes(config.ContextLength);
     }
 
     /// <inheritdoc />
@@ -152,7 +154,7 @@ public sealed class MultimodalEngine : IQwenEngine
         streamer.ConstraintComplete = constraint is null ? null : () => constraint.IsComplete;
         var sampler = new SamplingPipeline(request.Options, prompt.Ids, constraint);
         using var run = new CancellableRun(token);
-        using var loop = new DecoderLoop(_decoder, run, _family.ContextLength);
+        using var loop = new DecoderLoop(_decoder, run, _maskOfOnes);
         int next = sampler.Next(loop.Prefill(prompt, _promptCache?.Take()));
         streamer.CachedPromptTokens = loop.ReusedTokens;
         TimeSpan prefillRun = loop.RunTime;

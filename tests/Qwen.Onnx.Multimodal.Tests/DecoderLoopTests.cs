@@ -15,7 +15,7 @@ public class DecoderLoopTests
     {
         using var graph = new DecoderGraph(Open("embed_tokens" + variant), Open("decoder_model_merged" + variant), VisionModel);
         using var run = new CancellableRun(CancellationToken.None);
-        using var loop = new DecoderLoop(graph, run, contextLength: 256);
+        using var loop = new DecoderLoop(graph, run, DecoderLoop.MaskOfOnes(256));
         int[] ids = [151644, 872, 198, 9707, 11, 1879, 13, 151645, 198, 151644, 77091, 198];
         long[] positions = [.. Enumerable.Range(0, 3).SelectMany(_ => Enumerable.Range(0, ids.Length).Select(p => (long)p))];
         var prompt = new PreparedPrompt(ids, positions, 0, [], [], [], [], new Dictionary<string, TimeSpan>());

@@ -41,6 +41,28 @@ public class PromptCacheTests
 
     [TestCase(OnnxGraphVariant.Fp32)]
     [TestCase(OnnxGraphVariant.Fp16)]
+    public async Task ANewImageAfterACachedOneGetsItsOwnFeatures(OnnxGraphVariant variant)
+    {
+        // Only the suffix after the reused prefix is embedded: its pads must take the second image's rows, not the first's.
+        await using QwenModel cached = await QwenModel.LoadAsync(VisionModel, new QwenModelOptions { GraphVariant = variant });
+        await using QwenModel plain = await QwenModel.LoadAsync(VisionModel, new QwenModelOptions { GraphVariant = variant, ReusePromptCache = false });
+        var options = new GenerationOptions { MaxNewTokens = 6 };
+        QwenChatMessage question = QwenChatMessage.User(Image("rgb-97x61.png"), "Describe it.");
+
+        QwenChatResponse first = await cached.GenerateAsync(Ask(options, question));
+        QwenChatRequest secondTurn = Ask(options, question, QwenChatMessage.Assistant(first.Text), QwenChatMessage.User(Image("rgba-150x90.png"), "And this one?"));
+        QwenChatResponse reused = await cached.GenerateAsync(secondTurn);
+        QwenChatResponse recomputed = await plain.GenerateAsync(secondTurn);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(reused.Usage.CachedPromptTokens, Is.GreaterThanOrEqualTo(first.Usage.PromptTokens), "the first turn, image included, is reused");
+            Assert.That(reused.TokenIds, Is.EqualTo(recomputed.TokenIds));
+        });
+    }
+
+    [TestCase(OnnxGraphVariant.Fp32)]
+    [TestCase(OnnxGraphVariant.Fp16)]
     public async Task AnotherImageReusesOnlyTheTextBeforeIt(OnnxGraphVariant variant)
     {
         // The cache is longer than the shared prefix, so its leading positions are copied out of it.
