@@ -69,11 +69,23 @@ public class EngineTests
     }
 
     [Test]
-    public async Task ThreadOptionsChangeSpeedNotAnswers()
+    public async Task ThreadOptionsReachEverySessionAndKeepTheAnswers()
     {
         var request = new QwenChatRequest([QwenChatMessage.User(ImagePart.FromFile(Image("rgb-97x61.png")), "What is this?")], new GenerationOptions { MaxNewTokens = 8 });
-        await using QwenModel tuned = await QwenModel.LoadAsync(VisionModel, new QwenModelOptions { IntraOpThreads = 1, AllowThreadSpinning = true, ReusePromptCache = false });
-        Assert.That((await tuned.GenerateAsync(request)).TokenIds, Is.EqualTo((await _vl.GenerateAsync(request)).TokenIds));
+        int before = ProcessThreads.Count();
+        await using QwenModel single = await QwenModel.LoadAsync(VisionModel, new QwenModelOptions { IntraOpThreads = 1, AllowThreadSpinning = true, ReusePromptCache = false });
+        int withSingle = ProcessThreads.Count();
+        await using QwenModel eight = await QwenModel.LoadAsync(VisionModel, new QwenModelOptions { IntraOpThreads = 8, ReusePromptCache = false });
+        int withEight = ProcessThreads.Count();
+        int[] expected = (await _vl.GenerateAsync(request)).TokenIds.ToArray();
+        Assert.Multiple(async () =>
+        {
+            // Three sessions (embed_tokens, decoder, vision encoder), each with an intra-op pool of N − 1 workers.
+            Assert.That(withEight - withSingle, Is.GreaterThanOrEqualTo(3 * 7), "IntraOpThreads = 8 reached every session");
+            Assert.That(withSingle - before, Is.LessThan(3 * 7), "IntraOpThreads = 1 started no pools");
+            Assert.That((await single.GenerateAsync(request)).TokenIds, Is.EqualTo(expected));
+            Assert.That((await eight.GenerateAsync(request)).TokenIds, Is.EqualTo(expected));
+        });
     }
 
     [Test]

@@ -1,3 +1,5 @@
+using Qwen.Onnx.Testing;
+
 namespace Qwen.Onnx.Text.Tests;
 
 [Parallelizable(ParallelScope.None)]
@@ -32,11 +34,23 @@ public class GenerationTests
     }
 
     [Test]
-    public async Task OneThreadGivesTheSameIds()
+    public async Task ThreadOptionsReachOnnxRuntimeAndKeepTheIds()
     {
         var request = QwenChatRequest.FromPrompt("Count to three.", options: new GenerationOptions { MaxNewTokens = 8 });
+        int before = ProcessThreads.Count();
         await using QwenModel single = await QwenModel.LoadAsync(TinyModels.Text, new QwenModelOptions { IntraOpThreads = 1 });
-        Assert.That((await single.GenerateAsync(request)).TokenIds, Is.EqualTo((await _model.GenerateAsync(request)).TokenIds));
+        int withSingle = ProcessThreads.Count();
+        await using QwenModel eight = await QwenModel.LoadAsync(TinyModels.Text, new QwenModelOptions { IntraOpThreads = 8 });
+        int withEight = ProcessThreads.Count();
+        int[] expected = (await _model.GenerateAsync(request)).TokenIds.ToArray();
+        Assert.Multiple(async () =>
+        {
+            // GenAI's decoder session gets an intra-op pool of N − 1 workers from the overlaid session options.
+            Assert.That(withEight - withSingle, Is.GreaterThanOrEqualTo(7), "IntraOpThreads = 8 reached GenAI's session");
+            Assert.That(withSingle - before, Is.LessThan(7), "IntraOpThreads = 1 started no pool");
+            Assert.That((await single.GenerateAsync(request)).TokenIds, Is.EqualTo(expected));
+            Assert.That((await eight.GenerateAsync(request)).TokenIds, Is.EqualTo(expected));
+        });
     }
 
     [Test]
