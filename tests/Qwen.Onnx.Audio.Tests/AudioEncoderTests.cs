@@ -1,3 +1,5 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Qwen.Onnx.Audio.Encoding;
 using Qwen.Onnx.Audio.Features;
 using Qwen.Onnx.Models;
@@ -52,6 +54,25 @@ public class AudioEncoderTests
             Assert.That(features, Has.Length.EqualTo(875 * 64));
             Assert.That(features.All(float.IsFinite), Is.True);
         });
+    }
+
+    [Test]
+    public void FeaturesAreEachSegmentsLeadingRowsOfTheGraphRunThroughOnnxRuntimesManagedApi()
+    {
+        // The reference is the same graph run by Microsoft.ML.OnnxRuntime's InferenceSession; each 30 s segment keeps
+        // as many of its 750 output rows as it has audio tokens (750 for the full segment, 125 for the 5 s rest).
+        ProcessedAudio audio = QwenAudioProcessor.FromModelFolder(Model).Process(Signals.Sine(440, 16000, 35));
+        using QwenAudioEncoder encoder = QwenAudioEncoder.Open(Model);
+        using var reference = new InferenceSession(Path.Combine(Model, "onnx", "audio_encoder.onnx"));
+        using IDisposableReadOnlyCollection<DisposableNamedOnnxValue> outputs = reference.Run(
+        [
+            NamedOnnxValue.CreateFromTensor("input_features", new DenseTensor<float>(audio.InputFeatures.ToArray(), [audio.Segments, audio.FeatureSize, audio.Frames])),
+            NamedOnnxValue.CreateFromTensor("feature_attention_mask", new DenseTensor<long>(audio.FeatureAttentionMask.ToArray(), [audio.Segments, audio.Frames])),
+        ]);
+        Tensor<float> full = outputs[0].AsTensor<float>();
+        int hidden = full.Dimensions[2];
+        float[] expected = [.. Enumerable.Range(0, 750 * hidden).Select(i => full[0, i / hidden, i % hidden]), .. Enumerable.Range(0, 125 * hidden).Select(i => full[1, i / hidden, i % hidden])];
+        Assert.That(encoder.Encode(audio), Is.EqualTo(expected).Within(1e-5f));
     }
 
     [Test]

@@ -1,3 +1,5 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Qwen.Onnx.Models;
 using Qwen.Onnx.Runtime;
 using Qwen.Onnx.Testing;
@@ -37,6 +39,24 @@ public class VisionEncoderTests
             Assert.That(features, Has.Length.EqualTo(image.TokenCount * 64));
             Assert.That(features.All(float.IsFinite), Is.True);
         });
+    }
+
+    [Test]
+    public void FeaturesEqualTheGraphRunThroughOnnxRuntimesManagedApi()
+    {
+        // The reference is the same graph run by Microsoft.ML.OnnxRuntime's InferenceSession, not the SDK's C-API path.
+        var processor = new QwenImageProcessor(QwenImageProcessorOptions.FromFile(Path.Combine(Model, "preprocessor_config.json")));
+        ProcessedImage image = processor.Process(TestData.Decode("rgba-150x90.png"));
+        using QwenVisionEncoder encoder = QwenVisionEncoder.Open(Model);
+        using var reference = new InferenceSession(Path.Combine(Model, "onnx", "vision_encoder.onnx"));
+        string grid = reference.InputMetadata.ContainsKey("grid_thw") ? "grid_thw" : "image_grid_thw";
+        using IDisposableReadOnlyCollection<DisposableNamedOnnxValue> outputs = reference.Run(
+        [
+            NamedOnnxValue.CreateFromTensor("pixel_values", new DenseTensor<float>(image.PixelValues.ToArray(), [image.PatchCount, image.PatchLength])),
+            NamedOnnxValue.CreateFromTensor(grid, new DenseTensor<long>(new long[] { image.GridT, image.GridH, image.GridW }, [1, 3])),
+        ]);
+        float[] expected = [.. outputs[0].AsTensor<float>()];
+        Assert.That(encoder.Encode(image), Is.EqualTo(expected).Within(1e-5f));
     }
 
     [TestCase("")]
