@@ -78,6 +78,18 @@ public class CliContractTests
     }
 
     [Test]
+    public void ARepeatedSessionConfigKeyIsAUsageErrorNamingIt()
+    {
+        (int code, _, string error) = CliRunner.Run("bench", "--model", TinyModelFactory.GetOrCreateTextModel(cacheFolder: Cache), "--session-config", "session.dynamic_block_base=4", "--session-config", "session.dynamic_block_base=8");
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.Not.Zero);
+            Assert.That(error, Does.Contain("'session.dynamic_block_base' more than once"));
+            Assert.That(error, Does.Not.Contain("   at "), "no stack trace");
+        });
+    }
+
+    [Test]
     public void InspectImageWritesNpyFilesAndJson()
     {
         string image = Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", "rgb-97x61.png");

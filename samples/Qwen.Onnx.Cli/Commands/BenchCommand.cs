@@ -21,9 +21,14 @@ internal static class BenchCommand
         var sessionConfig = new Option<string[]>("--session-config") { Description = "An ONNX Runtime session config entry key=value (repeatable; onnx-community models), e.g. session.dynamic_block_base=4." };
         sessionConfig.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<string[]>()?.FirstOrDefault(e => e.IndexOf('=', StringComparison.Ordinal) <= 0) is { } bad)
+            string[] entries = r.GetValueOrDefault<string[]>() ?? [];
+            if (entries.FirstOrDefault(e => e.IndexOf('=', StringComparison.Ordinal) <= 0) is { } bad)
             {
                 r.AddError($"--session-config takes key=value; got '{bad}'.");
+            }
+            else if (entries.GroupBy(e => e.Split('=', 2)[0], StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+            {
+                r.AddError($"--session-config sets '{repeated.Key}' more than once; give each key one value.");
             }
         });
         var command = new Command("bench", "Measure load, time to first token, decode speed and allocations.") { model, prompt, maxNewTokens, runs, images, videos, audios, threads, spinning, sessionConfig, CliOptions.Json };
