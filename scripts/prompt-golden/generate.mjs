@@ -94,7 +94,9 @@ function ropeIndex(ids, items, timeScaling) {
 
 const text = (t) => ({ type: "text", text: t });
 const image = (file) => ({ type: "image", image: file });
-const video = (frames, fps) => ({ type: "video", video: frames, fps });
+// The C# tests bound video frames to 3136–8000 pixels (the 84×56 frames keep their size) and synthesise audio as a
+// 0.3-amplitude sine of the given frequency at 16 kHz.
+const video = (frames, fps) => ({ type: "video", video: frames, fps, minPixels: 3136, maxPixels: 8000 });
 const audio = (samples, frequency) => ({ type: "audio", samples, frequency });
 const frames = (n) => Array.from({ length: n }, (_, i) => `video-frame-${i % 3}.png`);
 
@@ -111,6 +113,7 @@ const cases = [
       { role: "user", content: [text("And this one?"), image("rgb-97x61.png")] },
     ],
   },
+  { name: "a video on Qwen2-VL", template: "qwen2-vl", model: "qwen2_vl", messages: [{ role: "user", content: [video(frames(3), 2), text("What happens?")] }] },
   { name: "a video then an image on Qwen2-VL", template: "qwen2-vl", model: "qwen2_vl", messages: [{ role: "user", content: [video(frames(3), 2), text("and"), image("rgb-97x61.png"), text("?")] }] },
   { name: "a video on Qwen2.5-VL at 2 fps (1 s per grid)", template: "qwen2-vl", model: "qwen2_5_vl", messages: [{ role: "user", content: [video(frames(4), 2), text("What happens?")] }] },
   { name: "a video on Qwen2.5-VL at 4 fps (0.5 s per grid)", template: "qwen2-vl", model: "qwen2_5_vl", messages: [{ role: "user", content: [video(frames(4), 4), text("What happens?")] }] },
