@@ -1,8 +1,6 @@
 using Qwen.Onnx.Audio;
 using Qwen.Onnx.Audio.Encoding;
 using Qwen.Onnx.Audio.Features;
-using Qwen.Onnx.Multimodal.Positions;
-using Qwen.Onnx.Multimodal.Prompts;
 using Qwen.Onnx.Testing;
 using Qwen.Onnx.Vision.Encoding;
 using Qwen.Onnx.Vision.Preprocessing;
@@ -19,7 +17,7 @@ public class EngineTests
     private QwenModel _vl = null!;
     private QwenModel _audio = null!;
 
-    private static string CopyWithModelType(string source, string modelType)
+    internal static string CopyWithModelType(string source, string modelType)
     {
         string folder = Directory.CreateTempSubdirectory("qwen-vl-copy-").FullName;
         foreach (string file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
@@ -53,18 +51,18 @@ public class EngineTests
     [Test]
     public async Task ImageGreedyIdsEqualAFullSequencePassWithoutCache()
     {
-        var request = new QwenChatRequest([QwenChatMessage.User(ImagePart.FromFile(Image("rgb-97x61.png")), "What is this?")], new GenerationOptions { MaxNewTokens = 12 });
-        QwenChatResponse response = await _vl.GenerateAsync(request);
+        GoldenPrompt golden = GoldenPrompt.Named("one image");
+        QwenChatResponse response = await _vl.GenerateAsync(golden.ToRequest(new GenerationOptions { MaxNewTokens = 12 }));
 
         using ProcessedImage image = new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(VisionModel)).Process(Vision.Loading.ImageDecoding.DecodeAsync(ImagePart.FromFile(Image("rgb-97x61.png"))).GetAwaiter().GetResult());
         using QwenVisionEncoder encoder = QwenVisionEncoder.Open(VisionModel);
-        int[] prompt = [.. _vl.Tokenizer.Encode(ChatMlPrompt.Render(request.Messages)).SelectMany(id => id == 151655 ? Enumerable.Repeat(id, image.TokenCount) : [id])];
         using var reference = new FullSequenceReference(VisionModel);
-        List<int> expected = reference.Greedy(prompt, 151655, encoder.Encode(image), [new VisionGrid(image.GridT, image.GridH, image.GridW)], 12, [.. _vl.Tokenizer.EndOfTurnTokenIds]);
+        List<int> expected = reference.Greedy(golden.InputIds, 151655, encoder.Encode(image), golden.Positions, 12, [.. _vl.Tokenizer.EndOfTurnTokenIds]);
         Assert.Multiple(() =>
         {
+            Assert.That(image.TokenCount, Is.EqualTo(golden.MediaTokens[0]));
             Assert.That(response.TokenIds, Is.EqualTo(expected));
-            Assert.That(response.Usage.PromptTokens, Is.EqualTo(prompt.Length));
+            Assert.That(response.Usage.PromptTokens, Is.EqualTo(golden.InputIds.Length));
         });
     }
 
@@ -91,18 +89,17 @@ public class EngineTests
     [Test]
     public async Task AudioGreedyIdsEqualAFullSequencePassWithoutCache()
     {
+        GoldenPrompt golden = GoldenPrompt.Named("one audio clip");
         float[] tone = [.. Enumerable.Range(0, 24000).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * 300 * i / 16000)))];
-        var request = new QwenChatRequest([QwenChatMessage.User(AudioPart.FromSamples(tone, 16000), "What is said?")], new GenerationOptions { MaxNewTokens = 12 });
-        QwenChatResponse response = await _audio.GenerateAsync(request);
+        QwenChatResponse response = await _audio.GenerateAsync(golden.ToRequest(new GenerationOptions { MaxNewTokens = 12 }));
 
         ProcessedAudio audio = QwenAudioProcessor.FromModelFolder(AudioModel).Process(tone);
         using QwenAudioEncoder encoder = QwenAudioEncoder.Open(AudioModel);
-        int[] prompt = [.. _audio.Tokenizer.Encode(ChatMlPrompt.Render(request.Messages, [1])).SelectMany(id => id == 151646 ? Enumerable.Repeat(id, audio.TokenCounts[0]) : [id])];
         using var reference = new FullSequenceReference(AudioModel);
-        List<int> expected = reference.Greedy(prompt, 151646, encoder.Encode(audio), null, 12, [.. _audio.Tokenizer.EndOfTurnTokenIds]);
+        List<int> expected = reference.Greedy(golden.InputIds, 151646, encoder.Encode(audio), null, 12, [.. _audio.Tokenizer.EndOfTurnTokenIds]);
         Assert.Multiple(() =>
         {
-            Assert.That(audio.TokenCounts[0], Is.EqualTo(37));
+            Assert.That(audio.TokenCounts[0], Is.EqualTo(golden.MediaTokens[0]).And.EqualTo(37));
             Assert.That(response.TokenIds, Is.EqualTo(expected));
         });
     }
@@ -110,20 +107,21 @@ public class EngineTests
     [Test]
     public async Task VideoGreedyIdsEqualAFullSequencePassWithoutCache()
     {
-        VideoPart video = VideoPart.FromFrameFiles([.. Enumerable.Range(0, 3).Select(i => Image($"video-frame-{i}.png"))]).WithPixelBounds(3136, 8000);
-        var request = new QwenChatRequest([QwenChatMessage.User(video, "What happens?")], new GenerationOptions { MaxNewTokens = 12 });
+        GoldenPrompt golden = GoldenPrompt.Named("a video on Qwen2-VL");
+        QwenChatRequest request = golden.ToRequest(new GenerationOptions { MaxNewTokens = 12 });
+        VideoPart video = request.Messages[0].Parts.OfType<VideoPart>().Single();
         QwenChatResponse response = await _vl.GenerateAsync(request);
 
         using ProcessedImage pixels = await new QwenImageProcessor(QwenImageProcessorOptions.FromModelFolder(VisionModel)).ProcessVideoAsync(video);
         using QwenVisionEncoder encoder = QwenVisionEncoder.Open(VisionModel);
-        int[] prompt = [.. _vl.Tokenizer.Encode(ChatMlPrompt.Render(request.Messages)).SelectMany(id => id == VideoPad ? Enumerable.Repeat(id, pixels.TokenCount) : [id])];
         using var reference = new FullSequenceReference(VisionModel);
-        List<int> expected = reference.Greedy(prompt, VideoPad, encoder.Encode(pixels), [new VisionGrid(pixels.GridT, pixels.GridH, pixels.GridW)], 12, [.. _vl.Tokenizer.EndOfTurnTokenIds]);
+        List<int> expected = reference.Greedy(golden.InputIds, VideoPad, encoder.Encode(pixels), golden.Positions, 12, [.. _vl.Tokenizer.EndOfTurnTokenIds]);
         Assert.Multiple(() =>
         {
             Assert.That(pixels.GridT, Is.EqualTo(2), "three frames pad to two temporal patches");
             Assert.That(response.TokenIds, Is.EqualTo(expected));
-            Assert.That(response.Usage.PromptTokens, Is.EqualTo(prompt.Length));
+            Assert.That(pixels.TokenCount, Is.EqualTo(golden.MediaTokens[0]));
+            Assert.That(response.Usage.PromptTokens, Is.EqualTo(golden.InputIds.Length));
         });
     }
 
@@ -241,9 +239,9 @@ public class EngineTests
     [Test]
     public async Task TwoImagesInOneRequest()
     {
-        var request = new QwenChatRequest([QwenChatMessage.User(ImagePart.FromFile(Image("rgb-97x61.png")), "versus", ImagePart.FromFile(Image("rgba-150x90.png")), "Compare.")], new GenerationOptions { MaxNewTokens = 4 });
-        QwenChatResponse response = await _vl.GenerateAsync(request);
-        Assert.That(response.Usage.PromptTokens, Is.EqualTo(_vl.Tokenizer.Encode(ChatMlPrompt.Render(request.Messages)).Count + (6 - 1) + (15 - 1)));
+        GoldenPrompt golden = GoldenPrompt.Named("two images with text between");
+        QwenChatResponse response = await _vl.GenerateAsync(golden.ToRequest(new GenerationOptions { MaxNewTokens = 4 }));
+        Assert.That(response.Usage.PromptTokens, Is.EqualTo(golden.InputIds.Length));
     }
 
     [Test]
@@ -341,7 +339,10 @@ public class OmniTests
             new GenerationOptions { MaxNewTokens = 6 });
         QwenChatResponse a = await model.GenerateAsync(Request(300));
         QwenChatResponse b = await model.GenerateAsync(Request(3000));
-        int textTokens = model.Tokenizer.Encode(ChatMlPrompt.Render(Request(300).Messages, [1])).Count;
+        // Qwen2-VL's image placeholder (qwen-inputs.md §2.2) and Qwen2-Audio's numbered audio line (§2.3) in one ChatML turn.
+        const string prompt = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>" +
+            "Audio 1: <|audio_bos|><|AUDIO|><|audio_eos|>\nWhat do you see and hear?<|im_end|>\n<|im_start|>assistant\n";
+        int textTokens = model.Tokenizer.Encode(prompt).Count;
         Assert.Multiple(() =>
         {
             Assert.That(a.Usage.PromptTokens, Is.EqualTo(textTokens + (6 - 1) + (25 - 1)), "6 image and 25 audio tokens replace their placeholders");

@@ -1,13 +1,14 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Qwen.Onnx.Multimodal.Positions;
 
 namespace Qwen.Onnx.Multimodal.Tests;
 
 /// <summary>
 /// An independent greedy decoder for onnx-community folders: every step embeds the whole sequence, writes the encoder
 /// features over the pad embeddings, recomputes the positions of the whole sequence, and runs the decoder with an
-/// empty KV cache. Matching it validates the engine's cache, mask, merge and position continuation.
+/// empty KV cache. Matching it validates the engine's cache, mask, merge and position continuation. M-RoPE positions
+/// of the prompt come from the golden file (a JavaScript port of HF <c>get_rope_index</c>); the tokens generated after
+/// it are trailing text, which <c>get_rope_index</c> places at the prompt's largest position + 1, + 2, … on all rows.
 /// </summary>
 internal sealed class FullSequenceReference : IDisposable
 {
@@ -20,13 +21,13 @@ internal sealed class FullSequenceReference : IDisposable
         _decoder = new InferenceSession(Path.Combine(folder, "onnx", "decoder_model_merged.onnx"));
     }
 
-    public List<int> Greedy(int[] prompt, int padId, float[] features, IReadOnlyList<VisionGrid>? grids, int steps, IReadOnlyCollection<int> endOfTurn)
+    public List<int> Greedy(int[] prompt, int padId, float[] features, long[][]? promptPositions, int steps, IReadOnlyCollection<int> endOfTurn)
     {
         var ids = new List<int>(prompt);
         var generated = new List<int>();
         for (int step = 0; step < steps; step++)
         {
-            int next = ArgmaxOfLast(ids, padId, features, grids);
+            int next = ArgmaxOfLast(ids, padId, features, promptPositions);
             generated.Add(next);
             if (endOfTurn.Contains(next))
             {
@@ -45,7 +46,7 @@ internal sealed class FullSequenceReference : IDisposable
         _decoder.Dispose();
     }
 
-    private int ArgmaxOfLast(List<int> ids, int padId, float[] features, IReadOnlyList<VisionGrid>? grids)
+    private int ArgmaxOfLast(List<int> ids, int padId, float[] features, long[][]? promptPositions)
     {
         int n = ids.Count;
         using var embedded = _embed.Run([NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(ids.Select(i => (long)i).ToArray(), [1, n]))]);
@@ -59,9 +60,9 @@ internal sealed class FullSequenceReference : IDisposable
             }
         }
 
-        DenseTensor<long> positions = grids is null
+        DenseTensor<long> positions = promptPositions is null
             ? new DenseTensor<long>(Enumerable.Range(0, n).Select(i => (long)i).ToArray(), [1, n])
-            : new DenseTensor<long>(MropePositions.Compute([.. ids], new HashSet<int> { padId }, grids).Positions, [3, 1, n]);
+            : new DenseTensor<long>(SequencePositions(promptPositions, n), [3, 1, n]);
         var inputs = new List<NamedOnnxValue>
         {
             NamedOnnxValue.CreateFromTensor("inputs_embeds", new DenseTensor<float>(embeds, [1, n, hidden])),
@@ -88,5 +89,11 @@ internal sealed class FullSequenceReference : IDisposable
         }
 
         return best;
+    }
+
+    private static long[] SequencePositions(long[][] prompt, int n)
+    {
+        long next = prompt.Max(row => row.Max()) + 1;
+        return [.. prompt.SelectMany(row => row.Concat(Enumerable.Range(0, n - row.Length).Select(k => next + k)))];
     }
 }
