@@ -41,6 +41,20 @@ public sealed class AutoToolModeTests
     }
 
     [Test]
+    public void A_tool_outside_the_schema_subset_still_gets_well_formed_calls_in_auto_mode()
+    {
+        QwenTool[] tools = [new QwenTool("count", null, System.Text.Json.JsonDocument.Parse("""{"type":"object","properties":{"n":{"type":"integer","multipleOf":3}}}""").RootElement)];
+        ResponseFormat auto = ResponseFormat.TextOrToolCall(tools);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Accepts(auto, "<tool_call>\n{\"name\": \"count\", \"arguments\": {\"n\":4}}\n</tool_call>"), Is.True, "any object");
+            Assert.That(Accepts(auto, "<tool_call>\n{\"name\": \"count\", \"arguments\": [4]}\n</tool_call>"), Is.False, "not an object");
+            Assert.That(Accepts(auto, "<tool_call>\n{\"name\": \"count\", \"arguments\": {\"n\":4}\n</tool_call>"), Is.False, "unbalanced");
+            Assert.Throws<NotSupportedException>(() => ConstraintCompiler.Validate(ResponseFormat.ToolCall(tools)), "the required mode still refuses it");
+        });
+    }
+
+    [Test]
     public void Random_text_is_accepted_exactly_when_it_has_no_marker()
     {
         // No '{' in the alphabet, so no text here can continue into a call: acceptance must be "no marker".
@@ -141,9 +155,11 @@ public sealed class AutoToolModeTests
 
     private static int EndOfTurn => Tokenizer.Value.EndOfTurnTokenIds[0];
 
-    private static bool Accepts(string text)
+    private static bool Accepts(string text) => Accepts(Format, text);
+
+    private static bool Accepts(ResponseFormat format, string text)
     {
-        var dfa = new LazyDfa(Nfa.Build(ConstraintCompiler.ToLanguage(Format)));
+        var dfa = new LazyDfa(Nfa.Build(ConstraintCompiler.ToLanguage(format)));
         int state = dfa.Start;
         foreach (byte b in Encoding.UTF8.GetBytes(text))
         {

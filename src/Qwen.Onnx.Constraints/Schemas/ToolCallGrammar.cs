@@ -14,19 +14,17 @@ internal static class ToolCallGrammar
 
     private const string Open = "<tool_call>";
 
-    public static Language Compile(string tools)
-    {
-        using JsonDocument document = JsonDocument.Parse(tools);
-        return Language.Choice([.. document.RootElement.EnumerateArray().Select(Call)]);
-    }
+    public static Language Compile(string tools) => Calls(tools, lenient: false);
 
     /// <summary>
     /// An auto tool mode: text that never contains <c>&lt;tool_call&gt;</c>, then optionally calls joined by a newline
-    /// (as Qwen's templates render several). Opening the markup commits the model to a complete, valid call.
+    /// (as Qwen's templates render several). Opening the markup commits the model to a complete, valid call. A tool
+    /// whose parameter schema is outside the supported subset takes any JSON object as arguments instead of failing
+    /// the request: auto mode is the default whenever tools are offered, and such tools worked before it was constrained.
     /// </summary>
     public static Language CompileTextOrCalls(string tools)
     {
-        Language call = Compile(tools);
+        Language call = Calls(tools, lenient: true);
         Language calls = Language.Sequence(call, Language.Repeat(Language.Sequence(Language.Char('\n'), call), 0, null));
         return Language.Sequence(TextWithoutOpen(), Language.Optional(calls));
     }
@@ -52,14 +50,32 @@ internal static class ToolCallGrammar
         return Language.Sequence(run, Language.Repeat(Language.Sequence(Language.Char('<'), Language.Choice([.. partials])), 0, null));
     }
 
-    private static Language Call(JsonElement tool)
+    private static Language Calls(string tools, bool lenient)
+    {
+        using JsonDocument document = JsonDocument.Parse(tools);
+        return Language.Choice([.. document.RootElement.EnumerateArray().Select(t => Call(t, lenient))]);
+    }
+
+    private static Language Call(JsonElement tool, bool lenient)
     {
         string name = tool.GetProperty("name").GetString()!;
         JsonElement parameters = tool.GetProperty("parameters");
-        Language arguments = parameters.ValueKind == JsonValueKind.Null ? Language.Literal("{}") : JsonSchemaCompiler.Compile(parameters.GetRawText());
+        Language arguments = parameters.ValueKind == JsonValueKind.Null ? Language.Literal("{}") : Arguments(parameters.GetRawText(), lenient);
         return Language.Sequence(
             Language.Literal($"{Open}\n{{\"name\": {JsonSerializer.Serialize(name, Compact)}, \"arguments\": "),
             arguments,
             Language.Literal("}\n</tool_call>"));
+    }
+
+    private static Language Arguments(string schema, bool lenient)
+    {
+        try
+        {
+            return JsonSchemaCompiler.Compile(schema);
+        }
+        catch (NotSupportedException) when (lenient)
+        {
+            return JsonText.AnyObject();
+        }
     }
 }

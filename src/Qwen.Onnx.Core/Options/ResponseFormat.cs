@@ -35,7 +35,9 @@ public abstract record ResponseFormat
     /// <summary>
     /// Free text or tool calls, the model's choice: an auto tool mode. Text never contains <c>&lt;tool_call&gt;</c>; once the
     /// model opens one, it writes one or more complete calls as <see cref="ToolCall"/> does (joined by a newline, the
-    /// answer ending after the last), so no call comes out malformed. Text may come before the first call.
+    /// answer ending after the last), so no call comes out malformed. Text may come before the first call. A tool whose
+    /// parameter schema is outside the supported subset takes any JSON object as arguments (where <see cref="ToolCall"/>
+    /// would throw <see cref="NotSupportedException"/>), so offering it never fails the request.
     /// </summary>
     /// <param name="tools">The functions, at least one.</param>
     public static ResponseFormat TextOrToolCall(IEnumerable<QwenTool> tools) => new TextOrToolCallResponseFormat(ToolsJson(tools));
