@@ -91,6 +91,7 @@ public sealed class ConstraintCompiler
         JsonSchemaResponseFormat schema => JsonSchemaCompiler.Compile(schema.Schema),
         RegexResponseFormat regex => NonEmpty(RegexParser.Parse(regex.Pattern), regex.Pattern),
         ToolCallResponseFormat tools => ToolCallGrammar.Compile(tools.Tools),
+        TextOrToolCallResponseFormat tools => ToolCallGrammar.CompileTextOrCalls(tools.Tools),
         _ => throw new NotSupportedException($"The response format {format.GetType().Name} is not supported."),
     };
 

@@ -37,7 +37,7 @@ internal static class ChatRequestMapping
 
         QwenTool[] tools = ToTools(options);
         GenerationOptions generation = ToOptions(options);
-        return new QwenChatRequest(mapped, generation with { ResponseFormat = ToolFormat(options, tools) ?? generation.ResponseFormat }) { Tools = tools };
+        return new QwenChatRequest(mapped, generation with { ResponseFormat = ToolFormat(options, tools, generation.ResponseFormat) }) { Tools = tools };
     }
 
     private static QwenTool[] ToTools(ChatOptions? options) =>
@@ -126,12 +126,17 @@ internal static class ChatRequestMapping
         }
     }
 
-    /// <summary>A required tool mode (any tool, or the named one) constrains the answer to one call; auto leaves it free.</summary>
-    private static ResponseFormat? ToolFormat(ChatOptions? options, QwenTool[] tools) => options?.ToolMode switch
+    /// <summary>
+    /// A required tool mode (any tool, or the named one) constrains the answer to one call; auto (also when no mode is
+    /// set: OpenAI's default with tools) to text or valid calls, unless a JSON response format asks for JSON instead.
+    /// No tools (none mode drops them) leaves the requested format.
+    /// </summary>
+    private static ResponseFormat ToolFormat(ChatOptions? options, QwenTool[] tools, ResponseFormat requested) => tools.Length == 0 ? requested : options?.ToolMode switch
     {
-        RequiredChatToolMode { RequiredFunctionName: string name } when tools.Length > 0 => ResponseFormat.ToolCall([RequiredTool(tools, name)]),
-        RequiredChatToolMode when tools.Length > 0 => ResponseFormat.ToolCall(tools),
-        _ => null,
+        RequiredChatToolMode { RequiredFunctionName: string name } => ResponseFormat.ToolCall([RequiredTool(tools, name)]),
+        RequiredChatToolMode => ResponseFormat.ToolCall(tools),
+        _ when requested.IsText => ResponseFormat.TextOrToolCall(tools),
+        _ => requested,
     };
 
     private static QwenTool RequiredTool(QwenTool[] tools, string name) =>

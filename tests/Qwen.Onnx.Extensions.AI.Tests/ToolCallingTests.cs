@@ -42,6 +42,37 @@ public class ToolCallingTests
         Assert.That(_text.RenderPrompt(ChatRequestMapping.ToRequest(messages, options)), Is.EqualTo((string)golden["prompt"]!));
     }
 
+    [TestCase("auto", typeof(TextOrToolCallResponseFormat))]
+    [TestCase("unset", typeof(TextOrToolCallResponseFormat))]
+    [TestCase("required", typeof(ToolCallResponseFormat))]
+    [TestCase("none", typeof(TextResponseFormat))]
+    public void EachToolModeMapsToItsConstraint(string mode, Type format)
+    {
+        var options = new ChatOptions
+        {
+            Tools = [AIFunctionFactory.CreateDeclaration("get_weather", "Weather.", JsonDocument.Parse("""{"type":"object","properties":{"city":{"type":"string"}}}""").RootElement)],
+            ToolMode = mode switch { "auto" => ChatToolMode.Auto, "required" => ChatToolMode.RequireAny, "none" => ChatToolMode.None, _ => null },
+        };
+        ResponseFormat mapped = ChatRequestMapping.ToRequest([new ChatMessage(ChatRole.User, "x")], options).Options.ResponseFormat;
+        Assert.That(mapped, Is.TypeOf(format));
+        if (mapped is TextOrToolCallResponseFormat auto)
+        {
+            Assert.That(auto.Tools, Is.EqualTo("""[{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}]"""));
+        }
+    }
+
+    [Test]
+    public void AnAutoToolModeLeavesARequestedJsonFormatInPlace()
+    {
+        var options = new ChatOptions
+        {
+            Tools = [AIFunctionFactory.CreateDeclaration("get_weather", "Weather.", JsonDocument.Parse("""{"type":"object"}""").RootElement)],
+            ToolMode = ChatToolMode.Auto,
+            ResponseFormat = ChatResponseFormat.Json,
+        };
+        Assert.That(ChatRequestMapping.ToRequest([new ChatMessage(ChatRole.User, "x")], options).Options.ResponseFormat, Is.TypeOf<JsonObjectResponseFormat>());
+    }
+
     [Test]
     public void NonFunctionToolsAreRefused()
     {

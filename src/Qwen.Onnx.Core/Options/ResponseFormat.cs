@@ -30,17 +30,29 @@ public abstract record ResponseFormat
     /// of <paramref name="tools"/>, its arguments valid against that tool's parameter schema: a required tool mode.
     /// </summary>
     /// <param name="tools">The functions, at least one.</param>
-    public static ResponseFormat ToolCall(IEnumerable<QwenTool> tools)
+    public static ResponseFormat ToolCall(IEnumerable<QwenTool> tools) => new ToolCallResponseFormat(ToolsJson(tools));
+
+    /// <summary>
+    /// Free text or tool calls, the model's choice: an auto tool mode. Text never contains <c>&lt;tool_call&gt;</c>; once the
+    /// model opens one, it writes one or more complete calls as <see cref="ToolCall"/> does (joined by a newline, the
+    /// answer ending after the last), so no call comes out malformed. Text may come before the first call. A tool whose
+    /// parameter schema is outside the supported subset takes any JSON object as arguments (where <see cref="ToolCall"/>
+    /// would throw <see cref="NotSupportedException"/>), so offering it never fails the request.
+    /// </summary>
+    /// <param name="tools">The functions, at least one.</param>
+    public static ResponseFormat TextOrToolCall(IEnumerable<QwenTool> tools) => new TextOrToolCallResponseFormat(ToolsJson(tools));
+
+    /// <summary>Whether this is <see cref="Text"/> (no constraint).</summary>
+    public bool IsText => this is TextResponseFormat;
+
+    private static string ToolsJson(IEnumerable<QwenTool> tools)
     {
         ArgumentNullException.ThrowIfNull(tools);
         var list = tools.Select(t => new Dictionary<string, object?> { ["name"] = t.Name, ["parameters"] = t.ParametersSchema }).ToList();
         return list.Count == 0
             ? throw new ArgumentException("A tool call needs at least one tool.", nameof(tools))
-            : new ToolCallResponseFormat(System.Text.Json.JsonSerializer.Serialize(list));
+            : System.Text.Json.JsonSerializer.Serialize(list);
     }
-
-    /// <summary>Whether this is <see cref="Text"/> (no constraint).</summary>
-    public bool IsText => this is TextResponseFormat;
 }
 
 /// <summary>Free text.</summary>
@@ -60,3 +72,7 @@ public sealed record RegexResponseFormat(string Pattern) : ResponseFormat;
 /// <summary>One Qwen tool call of one of the tools in <paramref name="Tools"/>.</summary>
 /// <param name="Tools">A JSON array of <c>{"name": ..., "parameters": schema or null}</c>.</param>
 public sealed record ToolCallResponseFormat(string Tools) : ResponseFormat;
+
+/// <summary>Free text without <c>&lt;tool_call&gt;</c>, optionally followed by Qwen tool calls of the tools in <paramref name="Tools"/>.</summary>
+/// <param name="Tools">A JSON array of <c>{"name": ..., "parameters": schema or null}</c>.</param>
+public sealed record TextOrToolCallResponseFormat(string Tools) : ResponseFormat;
