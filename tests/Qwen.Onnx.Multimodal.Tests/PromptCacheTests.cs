@@ -19,16 +19,7 @@ public class PromptCacheTests
     [TestCase(OnnxGraphVariant.Fp16)]
     public async Task ASecondTurnReusesTheFirstAndAnswersAsAFullRecomputation(OnnxGraphVariant variant)
     {
-        await using QwenModel cached = await QwenModel.LoadAsync(VisionModel, new QwenModelOptions { GraphVariant = variant });
-        await using QwenModel plain = await QwenModel.LoadAsync(VisionModel, new QwenModelOptions { GraphVariant = variant, ReusePromptCache = false });
-        var options = new GenerationOptions { MaxNewTokens = 6 };
-        QwenChatMessage question = QwenChatMessage.User(Image("rgb-97x61.png"), "Describe it.");
-
-        QwenChatResponse first = await cached.GenerateAsync(Ask(options, question));
-        QwenChatRequest secondTurn = Ask(options, question, QwenChatMessage.Assistant(first.Text), QwenChatMessage.User("And the colours?"));
-        QwenChatResponse reused = await cached.GenerateAsync(secondTurn);
-        QwenChatResponse recomputed = await plain.GenerateAsync(secondTurn);
-
+        (QwenChatResponse first, QwenChatResponse reused, QwenChatResponse recomputed) = await SecondTurnAsync(variant, QwenChatMessage.User("And the colours?"));
         Assert.Multiple(() =>
         {
             Assert.That(first.Usage.CachedPromptTokens, Is.Zero);
@@ -44,16 +35,7 @@ public class PromptCacheTests
     public async Task ANewImageAfterACachedOneGetsItsOwnFeatures(OnnxGraphVariant variant)
     {
         // Only the suffix after the reused prefix is embedded: its pads must take the second image's rows, not the first's.
-        await using QwenModel cached = await QwenModel.LoadAsync(VisionModel, new QwenModelOptions { GraphVariant = variant });
-        await using QwenModel plain = await QwenModel.LoadAsync(VisionModel, new QwenModelOptions { GraphVariant = variant, ReusePromptCache = false });
-        var options = new GenerationOptions { MaxNewTokens = 6 };
-        QwenChatMessage question = QwenChatMessage.User(Image("rgb-97x61.png"), "Describe it.");
-
-        QwenChatResponse first = await cached.GenerateAsync(Ask(options, question));
-        QwenChatRequest secondTurn = Ask(options, question, QwenChatMessage.Assistant(first.Text), QwenChatMessage.User(Image("rgba-150x90.png"), "And this one?"));
-        QwenChatResponse reused = await cached.GenerateAsync(secondTurn);
-        QwenChatResponse recomputed = await plain.GenerateAsync(secondTurn);
-
+        (QwenChatResponse first, QwenChatResponse reused, QwenChatResponse recomputed) = await SecondTurnAsync(variant, QwenChatMessage.User(Image("rgba-150x90.png"), "And this one?"));
         Assert.Multiple(() =>
         {
             Assert.That(reused.Usage.CachedPromptTokens, Is.GreaterThanOrEqualTo(first.Usage.PromptTokens), "the first turn, image included, is reused");
@@ -141,6 +123,18 @@ public class PromptCacheTests
         Assert.That(cached.EncoderCacheMisses, Is.EqualTo(2), "another image is encoded");
         Assert.That(plain.EncoderCacheMisses, Is.Null);
         Assert.That(second.TokenIds, Is.EqualTo((await Generate(plain, followUp)).TokenIds), "cached features answer as freshly encoded ones");
+    }
+
+    /// <summary>A first turn about an image, then <paramref name="followUp"/>: answered with the prompt cache and by a model that recomputes everything.</summary>
+    private static async Task<(QwenChatResponse First, QwenChatResponse Reused, QwenChatResponse Recomputed)> SecondTurnAsync(OnnxGraphVariant variant, QwenChatMessage followUp)
+    {
+        await using QwenModel cached = await QwenModel.LoadAsync(VisionModel, new QwenModelOptions { GraphVariant = variant });
+        await using QwenModel plain = await QwenModel.LoadAsync(VisionModel, new QwenModelOptions { GraphVariant = variant, ReusePromptCache = false });
+        var options = new GenerationOptions { MaxNewTokens = 6 };
+        QwenChatMessage question = QwenChatMessage.User(Image("rgb-97x61.png"), "Describe it.");
+        QwenChatResponse first = await cached.GenerateAsync(Ask(options, question));
+        QwenChatRequest secondTurn = Ask(options, question, QwenChatMessage.Assistant(first.Text), followUp);
+        return (first, await cached.GenerateAsync(secondTurn), await plain.GenerateAsync(secondTurn));
     }
 
     private static async Task<QwenChatResponse> Generate(MultimodalEngine engine, QwenChatRequest request)
