@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
+using Qwen.Onnx.Generation;
 
 namespace Qwen.Onnx.Extensions.AI;
 
@@ -75,6 +76,9 @@ public sealed class QwenChatClient : IChatClient
         string responseId = Guid.NewGuid().ToString("N");
         QwenChatRequest request = ChatRequestMapping.ToRequest(messages, options);
         QwenModel model = await _source.GetAsync(cancellationToken).ConfigureAwait(false);
+
+        // Rendering decodes audio parts to count their segments: CPU work that must not run on a UI thread.
+        await default(ThreadPoolHop);
         var reasoning = new ReasoningStreamSplitter(model.RenderPrompt(request).TrimEnd().EndsWith(ThinkingMarkup.Open, StringComparison.Ordinal));
         ToolCallStreamFilter? filter = request.Tools.Count > 0 ? new ToolCallStreamFilter() : null;
         await foreach (QwenChatResponseUpdate update in model.GenerateStreamingAsync(request, cancellationToken).ConfigureAwait(false))

@@ -120,14 +120,38 @@ public sealed class MultimodalEngine : IQwenEngine
 
     /// <summary>
     /// The prompt text exactly as the engine feeds it (before pads are expanded). Audio parts are decoded to count
-    /// their 30-second segments, each of which gets its own placeholder line.
+    /// their 30-second segments, each of which gets its own placeholder line; a seekable stream is rewound afterwards,
+    /// and a non-seekable one is an <see cref="ArgumentException"/> (reading it would consume it).
     /// </summary>
     /// <param name="request">The request.</param>
     public string RenderPrompt(QwenChatRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        int[] segments = _audioProcessor is null ? [] : [.. request.Audios.Select(a => _audioProcessor.ProcessAsync(a).GetAwaiter().GetResult().Segments)];
+        int[] segments = _audioProcessor is null ? [] : [.. request.Audios.Select(SegmentsOf)];
         return _family.Render(request, segments);
+    }
+
+    /// <summary>An audio part's 30-second segments, read without consuming it (a seekable stream is rewound).</summary>
+    private int SegmentsOf(AudioPart audio)
+    {
+        Stream? stream = audio.Stream;
+        if (stream is { CanSeek: false })
+        {
+            throw new ArgumentException("RenderPrompt cannot count the segments of a non-seekable audio stream without consuming it; pass the audio as bytes, a file, samples or a seekable stream.", nameof(audio));
+        }
+
+        long start = stream?.Position ?? 0;
+        try
+        {
+            return _audioProcessor!.ProcessAsync(audio).GetAwaiter().GetResult().Segments;
+        }
+        finally
+        {
+            if (stream is not null)
+            {
+                stream.Position = start;
+            }
+        }
     }
 
     /// <inheritdoc />
