@@ -48,7 +48,7 @@ public class QwenChatClientTests
     [Test]
     public async Task AudioInDataContentReachesTheModel()
     {
-        byte[] wav = Wav(Tone);
+        byte[] wav = WavFiles.Pcm16(Tone);
         using var client = new QwenChatClient(_audio);
         ChatResponse response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, [new DataContent(wav, "audio/wav"), new TextContent("What is said?")])], new ChatOptions { MaxOutputTokens = 5 });
         QwenChatResponse direct = await _audio.GenerateAsync(new QwenChatRequest([QwenChatMessage.User(AudioPart.FromSamples(Tone, 16000), "What is said?")], new GenerationOptions { MaxNewTokens = 5 }));
@@ -143,31 +143,5 @@ public class QwenChatClientTests
         using ServiceProvider provider = services.BuildServiceProvider();
         var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IChatClient>());
         Assert.That(ex!.Message, Does.Contain("ModelPath"));
-    }
-
-    private static byte[] Wav(float[] samples)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.ASCII, leaveOpen: true))
-        {
-            writer.Write("RIFF"u8);
-            writer.Write(36 + (samples.Length * 2));
-            writer.Write("WAVEfmt "u8);
-            writer.Write(16);
-            writer.Write((short)1);
-            writer.Write((short)1);
-            writer.Write(16000);
-            writer.Write(32000);
-            writer.Write((short)2);
-            writer.Write((short)16);
-            writer.Write("data"u8);
-            writer.Write(samples.Length * 2);
-            foreach (float s in samples)
-            {
-                writer.Write((short)Math.Round(s * 32767));
-            }
-        }
-
-        return stream.ToArray();
     }
 }

@@ -29,12 +29,12 @@ public class RenderPromptTests
     public async Task RenderingAStreamedClipLeavesTheStreamForTheEngineAndANonSeekableOneIsRefused()
     {
         await using MultimodalEngine engine = await MultimodalEngine.LoadAsync(AudioModel);
-        using var wav = new MemoryStream(Wav(new short[40 * 16000]));
+        using var wav = new MemoryStream(WavFiles.Pcm16(new float[40 * 16000]));
         wav.Position = 0;
         var request = new QwenChatRequest([QwenChatMessage.User(AudioPart.FromStream(wav), new TextPart("What is said?"))]);
         string rendered = engine.RenderPrompt(request);
         PromptInspection fed = await engine.InspectPromptAsync(request);
-        using var once = new NonSeekable(Wav(new short[16000]));
+        using var once = new NonSeekable(WavFiles.Pcm16(new float[16000]));
         var unseekable = new QwenChatRequest([QwenChatMessage.User(AudioPart.FromStream(once))]);
         Assert.Multiple(() =>
         {
@@ -42,32 +42,6 @@ public class RenderPromptTests
             Assert.That(fed.PromptText, Is.EqualTo(rendered), "the engine read the whole stream after rendering");
             Assert.Throws<ArgumentException>(() => engine.RenderPrompt(unseekable));
         });
-    }
-
-    /// <summary>A 16 kHz mono 16-bit PCM WAV file.</summary>
-    private static byte[] Wav(short[] samples)
-    {
-        using var bytes = new MemoryStream();
-        using var writer = new BinaryWriter(bytes);
-        writer.Write("RIFF"u8);
-        writer.Write(36 + (samples.Length * 2));
-        writer.Write("WAVEfmt "u8);
-        writer.Write(16);
-        writer.Write((short)1);
-        writer.Write((short)1);
-        writer.Write(16000);
-        writer.Write(16000 * 2);
-        writer.Write((short)2);
-        writer.Write((short)16);
-        writer.Write("data"u8);
-        writer.Write(samples.Length * 2);
-        foreach (short sample in samples)
-        {
-            writer.Write(sample);
-        }
-
-        writer.Flush();
-        return bytes.ToArray();
     }
 
     private sealed class NonSeekable(byte[] data) : MemoryStream(data)
