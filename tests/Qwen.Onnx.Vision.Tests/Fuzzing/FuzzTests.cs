@@ -26,19 +26,20 @@ public class FuzzTests
 
     /// <summary>
     /// A 922-byte TIFF the fuzzer found that can keep ImageSharp busy for 6–9 s: the caller still gets its answer at the
-    /// deadline. How long the file takes varies from run to run (it once decoded in under 0.3 s), so the deadline is
-    /// 1 ms, which no decode of it meets: the test checks the abandoning, not the file's speed.
+    /// deadline. How long the file takes depends on the process's state (once JIT and pools are warm it can decode in
+    /// under a millisecond), so the deadline is one tick, which nothing queued can meet: the test checks the
+    /// abandoning, not the file's speed.
     /// </summary>
     [Test]
     public void ASlowCorruptFileIsAbandonedAtTheDeadline()
     {
         byte[] file = File.ReadAllBytes(TestData.Path(Path.Combine("fuzz-regressions", "imagesharp-slow-rgba.tiff")));
-        var options = new Qwen.Onnx.Vision.Loading.ImageLoadOptions { DecodeTimeout = TimeSpan.FromMilliseconds(1) };
+        var options = new Qwen.Onnx.Vision.Loading.ImageLoadOptions { DecodeTimeout = TimeSpan.FromTicks(1) };
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var ex = Assert.ThrowsAsync<InvalidImageException>(() => Qwen.Onnx.Vision.Loading.ImageDecoding.DecodeAsync(ImagePart.FromBytes(file), options));
         Assert.Multiple(() =>
         {
-            Assert.That(ex!.Message, Does.Match("took longer than 0[.,]001 s"));
+            Assert.That(ex!.Message, Does.Contain("took longer than 0 s"));
             Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)));
         });
     }
