@@ -75,6 +75,20 @@ public sealed class QwenAudioProcessor
         return Process(MonoResampler.ToMono(decoded, Options.SamplingRate));
     }
 
+    /// <summary>
+    /// How many 30-second segments <see cref="ProcessAsync"/> splits an audio part into (each gets its own prompt
+    /// placeholder), from its decoded and resampled length, without extracting features.
+    /// </summary>
+    /// <param name="audio">The audio.</param>
+    /// <param name="cancellationToken">Abandons the work.</param>
+    /// <exception cref="InvalidAudioException">The audio cannot be used.</exception>
+    public async Task<int> CountSegmentsAsync(AudioPart audio, CancellationToken cancellationToken = default)
+    {
+        DecodedAudio decoded = await AudioDecoding.DecodeAsync(audio, LoadOptions, cancellationToken).ConfigureAwait(false);
+        int samples = MonoResampler.ToMono(decoded, Options.SamplingRate).Length;
+        return samples == 0 ? throw new InvalidAudioException("The audio has no samples.") : (samples + Options.ChunkSamples - 1) / Options.ChunkSamples;
+    }
+
     /// <summary>Extracts the features of mono samples at <see cref="WhisperFeatureOptions.SamplingRate"/>.</summary>
     /// <param name="samples">Mono samples.</param>
     public ProcessedAudio Process(ReadOnlySpan<float> samples)

@@ -143,7 +143,7 @@ public sealed class MultimodalEngine : IQwenEngine
         long start = stream?.Position ?? 0;
         try
         {
-            return _audioProcessor!.ProcessAsync(audio).GetAwaiter().GetResult().Segments;
+            return _audioProcessor!.CountSegmentsAsync(audio).GetAwaiter().GetResult();
         }
         finally
         {

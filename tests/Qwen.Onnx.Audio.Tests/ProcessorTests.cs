@@ -6,6 +6,22 @@ namespace Qwen.Onnx.Audio.Tests;
 
 public class ProcessorTests
 {
+    [TestCase(16000, 16000, 1)]
+    [TestCase(16000, 30 * 16000, 1)]
+    [TestCase(16000, (30 * 16000) + 1, 2)]
+    [TestCase(16000, 65 * 16000, 3)]
+    [TestCase(44100, 35 * 44100, 2)]
+    public async Task SegmentsAreCountedWithoutFeaturesAsProcessingSplitsThem(int rate, int samples, int segments)
+    {
+        var processor = new QwenAudioProcessor();
+        AudioPart audio = AudioPart.FromSamples(new float[samples], rate);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await processor.CountSegmentsAsync(audio), Is.EqualTo(segments));
+            Assert.That((await processor.ProcessAsync(audio)).Segments, Is.EqualTo(segments));
+        });
+    }
+
     [TestCase(16000, 25)]
     [TestCase(160000, 250)]
     [TestCase(479841, 750)]
