@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.AI;
@@ -44,9 +45,10 @@ internal sealed partial class ChatCompletionsHandler(
             var completion = new CompletionContext(id, request, client, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
             await (request.Stream ? StreamingCompletion.RunAsync(context, completion, token) : SingleCompletion.RunAsync(context, completion, token)).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (OperationCanceledException e) when (token.IsCancellationRequested || e is ClientDisconnectedException or ConnectionAbortedException)
         {
-            LogCancelled(id, context.RequestAborted.IsCancellationRequested ? "the client disconnected" : "the server is stopping");
+            bool clientGone = e is ClientDisconnectedException or ConnectionAbortedException || context.RequestAborted.IsCancellationRequested;
+            LogCancelled(id, clientGone ? "the client disconnected" : "the server is stopping");
         }
         catch (Exception e) when (EngineErrors.TryMap(e, out ApiError? error))
         {

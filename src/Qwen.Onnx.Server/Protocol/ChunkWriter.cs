@@ -32,7 +32,7 @@ internal sealed class ChunkWriter : IAsyncDisposable
         _includeUsage = includeUsage;
     }
 
-    public ValueTask<FlushResult> WriteRoleAsync(CancellationToken cancellationToken)
+    public ValueTask WriteRoleAsync(CancellationToken cancellationToken)
     {
         Begin();
         _json.WriteString("role"u8, "assistant"u8);
@@ -40,7 +40,7 @@ internal sealed class ChunkWriter : IAsyncDisposable
         return End(null, cancellationToken);
     }
 
-    public ValueTask<FlushResult> WriteDeltaAsync(string? reasoning, string? content, CancellationToken cancellationToken)
+    public ValueTask WriteDeltaAsync(string? reasoning, string? content, CancellationToken cancellationToken)
     {
         Begin();
         if (reasoning is not null)
@@ -57,7 +57,7 @@ internal sealed class ChunkWriter : IAsyncDisposable
     }
 
     /// <summary>One chunk per call, each with its own index, id, name and the whole arguments string.</summary>
-    public ValueTask<FlushResult> WriteToolCallAsync(FunctionCallContent call, CancellationToken cancellationToken)
+    public ValueTask WriteToolCallAsync(FunctionCallContent call, CancellationToken cancellationToken)
     {
         Begin();
         _json.WriteStartArray("tool_calls"u8);
@@ -74,13 +74,13 @@ internal sealed class ChunkWriter : IAsyncDisposable
         return End(null, cancellationToken);
     }
 
-    public ValueTask<FlushResult> WriteFinishAsync(string finishReason, CancellationToken cancellationToken)
+    public ValueTask WriteFinishAsync(string finishReason, CancellationToken cancellationToken)
     {
         Begin();
         return End(finishReason, cancellationToken);
     }
 
-    public ValueTask<FlushResult> WriteUsageAsync(UsageBody usage, CancellationToken cancellationToken)
+    public ValueTask WriteUsageAsync(UsageBody usage, CancellationToken cancellationToken)
     {
         _pipe.Write("data: "u8);
         _json.Reset(_pipe);
@@ -93,14 +93,14 @@ internal sealed class ChunkWriter : IAsyncDisposable
         return Send(cancellationToken);
     }
 
-    public ValueTask<FlushResult> WriteDoneAsync(CancellationToken cancellationToken)
+    public ValueTask WriteDoneAsync(CancellationToken cancellationToken)
     {
         _pipe.Write("data: [DONE]\n\n"u8);
-        return _pipe.FlushAsync(cancellationToken);
+        return FlushAsync(cancellationToken);
     }
 
     /// <summary>An error after the stream began: one event with OpenAI's error body (no [DONE] follows).</summary>
-    public ValueTask<FlushResult> WriteErrorAsync(ApiError error, CancellationToken cancellationToken)
+    public ValueTask WriteErrorAsync(ApiError error, CancellationToken cancellationToken)
     {
         _pipe.Write("data: "u8);
         _json.Reset(_pipe);
@@ -130,7 +130,7 @@ internal sealed class ChunkWriter : IAsyncDisposable
         _json.WriteStartObject("delta"u8);
     }
 
-    private ValueTask<FlushResult> End(string? finishReason, CancellationToken cancellationToken)
+    private ValueTask End(string? finishReason, CancellationToken cancellationToken)
     {
         _json.WriteEndObject();
         _json.WriteNull("logprobs"u8);
@@ -154,10 +154,37 @@ internal sealed class ChunkWriter : IAsyncDisposable
         return Send(cancellationToken);
     }
 
-    private ValueTask<FlushResult> Send(CancellationToken cancellationToken)
+    private ValueTask Send(CancellationToken cancellationToken)
     {
         _json.Flush();
         _pipe.Write("\n\n"u8);
-        return _pipe.FlushAsync(cancellationToken);
+        return FlushAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Flushes and stops the generation when the client has gone. Kestrel reports a closed connection by completing
+    /// the flush (no exception), and its RequestAborted token is cancelled later on the thread pool, so without this
+    /// check a disconnected stream could run to its token limit.
+    /// </summary>
+    private ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        ValueTask<FlushResult> flush = _pipe.FlushAsync(cancellationToken);
+        if (!flush.IsCompletedSuccessfully)
+        {
+            return AwaitFlushAsync(flush);
+        }
+
+        ThrowIfClientGone(flush.Result);
+        return ValueTask.CompletedTask;
+    }
+
+    private static async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush) => ThrowIfClientGone(await flush.ConfigureAwait(false));
+
+    private static void ThrowIfClientGone(FlushResult result)
+    {
+        if (result.IsCompleted)
+        {
+            throw new ClientDisconnectedException();
+        }
     }
 }
