@@ -12,6 +12,7 @@ const root = new URL("../../", import.meta.url);
 const templates = {
   "qwen2-vl": new Template(readFileSync(new URL("models/templates/qwen2-vl.jinja", root), "utf8")),
   "qwen2-audio": new Template(readFileSync(new URL("models/templates/qwen2-audio.jinja", root), "utf8")),
+  "qwen2.5-vl": new Template(readFileSync(new URL("models/templates/qwen2.5-vl.jinja", root), "utf8")),
 };
 
 // The repository's vendored Qwen3 vocabulary; Qwen2-Audio gives ids 151646–151648 audio meanings (qwen-inputs.md §2.1).
@@ -24,7 +25,7 @@ function tokenizer(renames) {
   for (const token of Object.values(config.added_tokens_decoder ?? {})) token.content = renames[token.content] ?? token.content;
   return new Tokenizer(json, config);
 }
-const tokenizers = { "qwen2-vl": tokenizer({}), "qwen2-audio": tokenizer(audioRenames) };
+const tokenizers = { "qwen2-vl": tokenizer({}), "qwen2.5-vl": tokenizer({}), "qwen2-audio": tokenizer(audioRenames) };
 
 const IMAGE_PAD = 151655, VIDEO_PAD = 151656, VISION_START = 151652, AUDIO_PAD = 151646;
 const MERGE = 2, TEMPORAL_PATCH = 2, TOKENS_PER_SECOND = 2;
@@ -100,6 +101,11 @@ const video = (frames, fps) => ({ type: "video", video: frames, fps, minPixels: 
 const audio = (samples, frequency) => ({ type: "audio", samples, frequency });
 const frames = (n) => Array.from({ length: n }, (_, i) => `video-frame-${i % 3}.png`);
 
+// OpenAI-style function entries (key order as the wire format gives them) and earlier calls, for the tool branches.
+const weather = { type: "function", function: { name: "get_weather", description: "Weather for a city — today or later.", parameters: { type: "object", properties: { city: { type: "string", description: "e.g. \"Zürich\"\n(no country)" }, days: { type: "integer", minimum: 1, maximum: 7 } }, required: ["city"], additionalProperties: false } } };
+const clock = { type: "function", function: { name: "now", parameters: { type: "object", properties: {} } } };
+const call = (name, args) => ({ type: "function", function: { name, arguments: args } });
+
 const cases = [
   { name: "spec: one 224-pixel image", template: "qwen2-vl", model: "qwen2_vl", specOnly: true, messages: [{ role: "user", content: [{ type: "image", image: "cat.png" }, text("Describe this image.")] }] },
   { name: "one image", template: "qwen2-vl", model: "qwen2_vl", messages: [{ role: "user", content: [image("rgb-97x61.png"), text("What is this?")] }] },
@@ -115,9 +121,30 @@ const cases = [
   },
   { name: "a video on Qwen2-VL", template: "qwen2-vl", model: "qwen2_vl", messages: [{ role: "user", content: [video(frames(3), 2), text("What happens?")] }] },
   { name: "a video then an image on Qwen2-VL", template: "qwen2-vl", model: "qwen2_vl", messages: [{ role: "user", content: [video(frames(3), 2), text("and"), image("rgb-97x61.png"), text("?")] }] },
-  { name: "a video on Qwen2.5-VL at 2 fps (1 s per grid)", template: "qwen2-vl", model: "qwen2_5_vl", messages: [{ role: "user", content: [video(frames(4), 2), text("What happens?")] }] },
-  { name: "a video on Qwen2.5-VL at 4 fps (0.5 s per grid)", template: "qwen2-vl", model: "qwen2_5_vl", messages: [{ role: "user", content: [video(frames(4), 4), text("What happens?")] }] },
-  { name: "a video on Qwen2.5-VL at 1 fps (2 s per grid) after an image", template: "qwen2-vl", model: "qwen2_5_vl", messages: [{ role: "user", content: [image("rgb-97x61.png"), video(frames(4), 1), text("Same scene?")] }] },
+  { name: "a video on Qwen2.5-VL at 2 fps (1 s per grid)", template: "qwen2.5-vl", model: "qwen2_5_vl", messages: [{ role: "user", content: [video(frames(4), 2), text("What happens?")] }] },
+  { name: "a video on Qwen2.5-VL at 4 fps (0.5 s per grid)", template: "qwen2.5-vl", model: "qwen2_5_vl", messages: [{ role: "user", content: [video(frames(4), 4), text("What happens?")] }] },
+  { name: "a video on Qwen2.5-VL at 1 fps (2 s per grid) after an image", template: "qwen2.5-vl", model: "qwen2_5_vl", messages: [{ role: "user", content: [image("rgb-97x61.png"), video(frames(4), 1), text("Same scene?")] }] },
+  { name: "tools with an image on Qwen2.5-VL", template: "qwen2.5-vl", model: "qwen2_5_vl", tools: [weather, clock], messages: [{ role: "user", content: [image("rgb-97x61.png"), text("Where is this, and what is the weather there?")] }] },
+  {
+    name: "tools, a system prompt, two earlier calls and their results on Qwen2.5-VL", template: "qwen2.5-vl", model: "qwen2_5_vl", tools: [weather],
+    messages: [
+      { role: "system", content: [text("Be brief.")] },
+      { role: "user", content: [image("rgba-150x90.png"), text("Weather in both cities?")] },
+      { role: "assistant", content: [], tool_calls: [call("get_weather", { city: "Zürich", days: 2 }), call("get_weather", { city: "Oslo \"N\"" })] },
+      { role: "tool", content: [text("{\"temp\": 3}")] },
+      { role: "tool", content: [text("sunny")] },
+      { role: "assistant", content: [text("Cold, then sunny.")] },
+      { role: "user", content: [text("And tomorrow?")] },
+    ],
+  },
+  {
+    name: "an earlier call and its result without tools on Qwen2.5-VL", template: "qwen2.5-vl", model: "qwen2_5_vl",
+    messages: [
+      { role: "user", content: [text("Time?")] },
+      { role: "assistant", content: [text("Let me check.")], tool_calls: [call("now", {})] },
+      { role: "tool", content: [text("09:30")] },
+    ],
+  },
   { name: "one audio clip", template: "qwen2-audio", model: "qwen2_audio", messages: [{ role: "user", content: [audio(24000, 300), text("What is said?")] }] },
   {
     name: "two audio clips numbered across turns, with a system prompt", template: "qwen2-audio", model: "qwen2_audio",
@@ -131,13 +158,13 @@ const cases = [
 ];
 
 function build(c) {
-  const prompt = templates[c.template].render({ messages: c.messages, add_generation_prompt: true });
+  const prompt = templates[c.template].render({ messages: c.messages, tools: c.tools, add_generation_prompt: true });
   const items = c.specOnly ? [{ pad: IMAGE_PAD, grid: [1, 16, 16], seconds: 0, count: 64 }] : media(c.messages);
   const ids = expand(tokenizers[c.template].encode(prompt, { add_special_tokens: false }).ids, items);
   const { positions, ropeDelta } = c.template === "qwen2-audio"
     ? { positions: [ids.map((_, i) => i)], ropeDelta: 0 }
     : ropeIndex(ids, items, c.model === "qwen2_5_vl");
-  return { name: c.name, template: c.template, model: c.model, messages: c.messages, prompt, mediaTokens: items.map((i) => i.count), inputIds: ids, ropeDelta, positions };
+  return { name: c.name, template: c.template, model: c.model, messages: c.messages, tools: c.tools ?? [], prompt, mediaTokens: items.map((i) => i.count), inputIds: ids, ropeDelta, positions };
 }
 
 const golden = cases.map(build);

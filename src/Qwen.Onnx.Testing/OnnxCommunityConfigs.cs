@@ -7,16 +7,20 @@ internal static class OnnxCommunityConfigs
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static string VisionLanguage(TinyQwenConfig c)
+    public static string VisionLanguage(TinyQwenConfig c, bool qwen25 = false)
     {
-        Dictionary<string, object> json = TextFields(c, "qwen2_vl", "Qwen2VLForConditionalGeneration");
+        Dictionary<string, object> json = qwen25
+            ? TextFields(c, "qwen2_5_vl", "Qwen2_5_VLForConditionalGeneration")
+            : TextFields(c, "qwen2_vl", "Qwen2VLForConditionalGeneration");
         json["rope_scaling"] = new { type = "mrope", mrope_section = c.MropeSections };
         json["vision_start_token_id"] = 151652;
         json["vision_end_token_id"] = 151653;
         json["vision_token_id"] = 151654;
         json["image_token_id"] = 151655;
         json["video_token_id"] = 151656;
-        json["vision_config"] = new { patch_size = 14, spatial_merge_size = 2, temporal_patch_size = 2, hidden_size = c.HiddenSize };
+        json["vision_config"] = qwen25
+            ? new { patch_size = 14, spatial_merge_size = 2, temporal_patch_size = 2, hidden_size = c.HiddenSize, tokens_per_second = 2 }
+            : (object)new { patch_size = 14, spatial_merge_size = 2, temporal_patch_size = 2, hidden_size = c.HiddenSize };
         return JsonSerializer.Serialize(json, Indented);
     }
 

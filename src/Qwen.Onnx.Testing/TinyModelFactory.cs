@@ -70,7 +70,18 @@ public static class TinyModelFactory
     /// </summary>
     /// <param name="folder">The destination; created if missing, files overwritten.</param>
     /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
-    public static void WriteVisionLanguageModel(string folder, TinyQwenConfig? config = null)
+    public static void WriteVisionLanguageModel(string folder, TinyQwenConfig? config = null) => WriteVisionLanguageModel(folder, config, qwen25: false);
+
+    /// <summary>
+    /// Writes a Qwen2.5-VL-style model: the graphs and files of <see cref="WriteVisionLanguageModel(string, TinyQwenConfig?)"/>
+    /// with <c>config.json</c> of <c>model_type</c> <c>qwen2_5_vl</c> (tool-capable template, video time scaling,
+    /// <c>tokens_per_second</c> 2).
+    /// </summary>
+    /// <param name="folder">The destination; created if missing, files overwritten.</param>
+    /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
+    public static void WriteQwen25VisionLanguageModel(string folder, TinyQwenConfig? config = null) => WriteVisionLanguageModel(folder, config, qwen25: true);
+
+    private static void WriteVisionLanguageModel(string folder, TinyQwenConfig? config, bool qwen25)
     {
         config ??= new TinyQwenConfig();
         config.Validate();
@@ -85,7 +96,7 @@ public static class TinyModelFactory
         (var embedHalf, var decoderHalf) = DecoderGraph.BuildSplit(config, [.. config.MropeSections], halfPrecision: true);
         Save(embedHalf, Path.Combine(onnx, "embed_tokens_fp16.onnx"));
         Save(decoderHalf, Path.Combine(onnx, "decoder_model_merged_fp16.onnx"));
-        File.WriteAllText(Path.Combine(folder, "config.json"), OnnxCommunityConfigs.VisionLanguage(config));
+        File.WriteAllText(Path.Combine(folder, "config.json"), OnnxCommunityConfigs.VisionLanguage(config, qwen25));
         File.WriteAllText(Path.Combine(folder, "preprocessor_config.json"), OnnxCommunityConfigs.Qwen2VlPreprocessor());
         File.WriteAllText(Path.Combine(folder, "generation_config.json"), OnnxCommunityConfigs.Generation());
     }
@@ -160,6 +171,12 @@ public static class TinyModelFactory
     /// <param name="cacheFolder">Where models are cached; <see langword="null"/> for <see cref="DefaultCacheFolder"/>.</param>
     public static string GetOrCreateVisionLanguageModel(TinyQwenConfig? config = null, string? cacheFolder = null) =>
         GetOrCreate("vl", "config.json", WriteVisionLanguageModel, config, cacheFolder);
+
+    /// <summary>Returns the folder of a cached Qwen2.5-VL-style model, building it first if needed. Safe across processes.</summary>
+    /// <param name="config">Shape and seed; <see langword="null"/> for the defaults.</param>
+    /// <param name="cacheFolder">Where models are cached; <see langword="null"/> for <see cref="DefaultCacheFolder"/>.</param>
+    public static string GetOrCreateQwen25VisionLanguageModel(TinyQwenConfig? config = null, string? cacheFolder = null) =>
+        GetOrCreate("vl25", "config.json", WriteQwen25VisionLanguageModel, config, cacheFolder);
 
     private static string GetOrCreate(string kind, string lastFile, Action<string, TinyQwenConfig?> write, TinyQwenConfig? config, string? cacheFolder)
     {

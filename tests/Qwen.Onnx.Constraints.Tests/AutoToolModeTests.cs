@@ -96,16 +96,25 @@ public sealed class AutoToolModeTests
 
     [TestCase("genai")]
     [TestCase("onnx-text")]
-    public async Task Both_text_engines_answer_text_or_valid_calls(string layout)
+    [TestCase("qwen2.5-vl-image")]
+    public async Task Every_tool_capable_engine_answers_text_or_valid_calls(string layout)
     {
-        string folder = layout == "genai" ? TinyModelFactory.GetOrCreateTextModel() : TinyModelFactory.GetOrCreateOnnxCommunityTextModel();
+        string folder = layout switch
+        {
+            "genai" => TinyModelFactory.GetOrCreateTextModel(),
+            "onnx-text" => TinyModelFactory.GetOrCreateOnnxCommunityTextModel(),
+            _ => TinyModelFactory.GetOrCreateQwen25VisionLanguageModel(),
+        };
+        QwenChatMessage question = layout.EndsWith("-image", StringComparison.Ordinal)
+            ? QwenChatMessage.User(ImagePart.FromFile(Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", "rgb-97x61.png")), "Do something.")
+            : QwenChatMessage.User("Do something.");
         await using QwenModel model = await QwenModel.LoadAsync(folder);
         foreach (float temperature in new[] { 0.7f, 1f, 1.5f })
         {
             foreach (int seed in new[] { 1, 2, 3 })
             {
                 var options = new GenerationOptions { MaxNewTokens = 100, Temperature = temperature, Seed = seed, ResponseFormat = Format };
-                QwenChatResponse response = await model.GenerateAsync(new QwenChatRequest([QwenChatMessage.User("Do something.")], options) { Tools = AutoToolOutput.Tools });
+                QwenChatResponse response = await model.GenerateAsync(new QwenChatRequest([question], options) { Tools = AutoToolOutput.Tools });
                 string? problems = AutoToolOutput.Problems(response.Text);
                 Assert.That(response.Constrained, Is.True);
                 if (response.FinishReason == FinishReason.Stop)

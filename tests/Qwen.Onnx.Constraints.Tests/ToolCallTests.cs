@@ -7,7 +7,8 @@ namespace Qwen.Onnx.Constraints.Tests;
 
 /// <summary>
 /// A required tool mode on the text engines (GenAI layout and onnx-community export, both with the model's own
-/// template): the random-weight model's answer is one call of an offered function whose arguments JsonSchema.Net accepts.
+/// template) and on Qwen2.5-VL with an image (the family's tool-capable template): the random-weight model's answer is
+/// one call of an offered function whose arguments JsonSchema.Net accepts.
 /// </summary>
 [Parallelizable(ParallelScope.None)]
 public sealed class ToolCallTests
@@ -19,16 +20,22 @@ public sealed class ToolCallTests
 
     [TestCase("genai")]
     [TestCase("onnx-text")]
+    [TestCase("qwen2.5-vl-image")]
     public async Task A_required_tool_mode_gives_one_valid_call(string layout)
     {
-        string folder = layout == "genai" ? TinyModelFactory.GetOrCreateTextModel() : TinyModelFactory.GetOrCreateOnnxCommunityTextModel();
+        string folder = layout switch
+        {
+            "genai" => TinyModelFactory.GetOrCreateTextModel(),
+            "onnx-text" => TinyModelFactory.GetOrCreateOnnxCommunityTextModel(),
+            _ => TinyModelFactory.GetOrCreateQwen25VisionLanguageModel(),
+        };
         await using QwenModel model = await QwenModel.LoadAsync(folder);
         using IChatClient chat = new QwenChatClient(model);
         AITool[] tools = [.. Parameters.Select(p => AIFunctionFactory.CreateDeclaration(p.Key, "A function.", JsonDocument.Parse(p.Value).RootElement))];
         int calls = 0;
         foreach ((ChatToolMode mode, int seed) in new[] { (ChatToolMode.RequireAny, 1), (ChatToolMode.RequireAny, 2), (ChatToolMode.RequireSpecific("set_alarm"), 3) })
         {
-            ChatResponse response = await chat.GetResponseAsync("Do something.", new ChatOptions { Tools = tools, ToolMode = mode, MaxOutputTokens = 120, Temperature = 1f, Seed = seed });
+            ChatResponse response = await chat.GetResponseAsync(await QuestionAsync(layout), new ChatOptions { Tools = tools, ToolMode = mode, MaxOutputTokens = 120, Temperature = 1f, Seed = seed });
             if (response.FinishReason != ChatFinishReason.ToolCalls)
             {
                 Assert.That(response.AdditionalProperties?["qwen.incomplete"], Is.EqualTo(true), response.Text);
@@ -47,5 +54,16 @@ public sealed class ToolCallTests
         }
 
         Assert.That(calls, Is.GreaterThan(0));
+    }
+
+    private static async Task<ChatMessage> QuestionAsync(string layout)
+    {
+        var message = new ChatMessage(ChatRole.User, "Do something.");
+        if (layout.EndsWith("-image", StringComparison.Ordinal))
+        {
+            message.Contents.Insert(0, new DataContent(await File.ReadAllBytesAsync(Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", "rgb-97x61.png")), "image/png"));
+        }
+
+        return message;
     }
 }

@@ -7,7 +7,7 @@ namespace Qwen.Onnx.Multimodal.Tests;
 /// from the vendored chat templates, its ids from tokenizers.js with the media pads expanded, and M-RoPE positions
 /// [rows][S] from a JavaScript port of HF <c>get_rope_index</c>. None of it comes from the SDK.
 /// </summary>
-internal sealed record GoldenPrompt(string Name, string Template, string Model, string Prompt, int[] MediaTokens, int[] InputIds, long RopeDelta, long[][] Positions, JsonElement Messages)
+internal sealed record GoldenPrompt(string Name, string Template, string Model, string Prompt, int[] MediaTokens, int[] InputIds, long RopeDelta, long[][] Positions, JsonElement Messages, JsonElement Tools)
 {
     private static readonly Lazy<GoldenPrompt[]> Cases = new(() =>
         JsonSerializer.Deserialize<GoldenPrompt[]>(File.ReadAllText(TestData("prompt-golden.json")), new JsonSerializerOptions(JsonSerializerDefaults.Web))!);
@@ -23,14 +23,26 @@ internal sealed record GoldenPrompt(string Name, string Template, string Model, 
 
     /// <summary>The conversation as an SDK request, media synthesised or loaded as the generator's comments describe.</summary>
     public QwenChatRequest ToRequest(GenerationOptions? options = null) =>
-        new([.. Messages.EnumerateArray().Select(ToMessage)], options);
+        new([.. Messages.EnumerateArray().Select(ToMessage)], options) { Tools = [.. Tools.EnumerateArray().Select(ToTool)] };
 
     public override string ToString() => Name;
 
     private static QwenChatMessage ToMessage(JsonElement message)
     {
         var role = Enum.Parse<QwenChatRole>(message.GetProperty("role").GetString()!, ignoreCase: true);
-        return new QwenChatMessage(role, message.GetProperty("content").EnumerateArray().Select(ToPart));
+        QwenToolCall[] calls = message.TryGetProperty("tool_calls", out JsonElement list)
+            ? [.. list.EnumerateArray().Select(c => c.GetProperty("function")).Select(f => new QwenToolCall(f.GetProperty("name").GetString()!, f.GetProperty("arguments")))]
+            : [];
+        return new QwenChatMessage(role, message.GetProperty("content").EnumerateArray().Select(ToPart)) { ToolCalls = calls };
+    }
+
+    private static QwenTool ToTool(JsonElement tool)
+    {
+        JsonElement function = tool.GetProperty("function");
+        return new QwenTool(
+            function.GetProperty("name").GetString()!,
+            function.TryGetProperty("description", out JsonElement description) ? description.GetString() : null,
+            function.TryGetProperty("parameters", out JsonElement parameters) ? parameters : null);
     }
 
     private static ContentPart ToPart(JsonElement item) => item.GetProperty("type").GetString() switch

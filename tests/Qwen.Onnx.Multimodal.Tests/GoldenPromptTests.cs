@@ -4,24 +4,21 @@ namespace Qwen.Onnx.Multimodal.Tests;
 
 /// <summary>
 /// The engine's prompt text, expanded ids and M-RoPE positions equal the independent generator's (scripts/prompt-golden)
-/// for every golden case the tiny Qwen2-VL, Qwen2.5-VL and Qwen2-Audio models can take.
+/// for every golden case the tiny Qwen2-VL, Qwen2.5-VL (tools included) and Qwen2-Audio models can take.
 /// </summary>
 [Parallelizable(ParallelScope.None)]
 public class GoldenPromptTests
 {
     private static readonly string Cache = Path.Combine(Path.GetTempPath(), "qwen-onnx-tests", "models");
     private readonly Dictionary<string, MultimodalEngine> _engines = [];
-    private string _qwen25Folder = null!;
 
     private static IEnumerable<string> Cases => GoldenPrompt.Runnable.Select(c => c.Name);
 
     [OneTimeSetUp]
     public async Task Load()
     {
-        string vision = TinyModelFactory.GetOrCreateVisionLanguageModel(cacheFolder: Cache);
-        _qwen25Folder = EngineTests.CopyWithModelType(vision, "qwen2_5_vl");
-        _engines["qwen2_vl"] = await MultimodalEngine.LoadAsync(vision);
-        _engines["qwen2_5_vl"] = await MultimodalEngine.LoadAsync(_qwen25Folder);
+        _engines["qwen2_vl"] = await MultimodalEngine.LoadAsync(TinyModelFactory.GetOrCreateVisionLanguageModel(cacheFolder: Cache));
+        _engines["qwen2_5_vl"] = await MultimodalEngine.LoadAsync(TinyModelFactory.GetOrCreateQwen25VisionLanguageModel(cacheFolder: Cache));
         _engines["qwen2_audio"] = await MultimodalEngine.LoadAsync(TinyModelFactory.GetOrCreateAudioLanguageModel(cacheFolder: Cache));
     }
 
@@ -32,8 +29,6 @@ public class GoldenPromptTests
         {
             engine.Dispose();
         }
-
-        Directory.Delete(_qwen25Folder, recursive: true);
     }
 
     [TestCaseSource(nameof(Cases))]

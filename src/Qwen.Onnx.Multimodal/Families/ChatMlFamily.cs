@@ -4,7 +4,7 @@ namespace Qwen.Onnx.Multimodal.Families;
 
 /// <summary>
 /// Qwen2-VL and Qwen2-Audio (and ChatML exports of other types): the ChatML templates of <see cref="ChatMlPrompt"/>,
-/// video positions counting temporal patches, and no tool section (neither template has one).
+/// video positions counting temporal patches, and no tool section (neither template has one; Qwen2.5-VL's has).
 /// </summary>
 internal class ChatMlFamily(MultimodalModelConfig config, bool threeRowPositions) : ModelFamily(config, threeRowPositions)
 {
@@ -16,7 +16,7 @@ internal class ChatMlFamily(MultimodalModelConfig config, bool threeRowPositions
     {
         if (request.Tools.Count > 0 || request.Messages.Any(m => m.ToolCalls.Count > 0))
         {
-            throw new UnsupportedRequestException($"Model '{modelName}': tool calling needs a text model whose own chat template renders the tools (GenAI exports, or onnx-community text exports); this model's ChatML prompts have no tool section.");
+            throw new UnsupportedRequestException($"Model '{modelName}': tool calling needs a model whose chat template renders tools (Qwen2.5-VL, GenAI text exports, onnx-community text exports); the chat templates of Qwen2-VL and Qwen2-Audio have no tool section.");
         }
     }
 }

@@ -38,36 +38,46 @@ public static class ChatMlPrompt
             }
 
             text.Append("<|im_start|>").Append(message.Role.ToString().ToLowerInvariant()).Append('\n');
-            foreach (ContentPart part in message.Parts)
-            {
-                switch (part)
-                {
-                    case TextPart t:
-                        text.Append(t.Text);
-                        break;
-                    case ImagePart:
-                        text.Append(ImagePlaceholder);
-                        break;
-                    case VideoPart:
-                        text.Append(VideoPlaceholder);
-                        break;
-                    case AudioPart:
-                        int segments = audioSegments is null ? 1 : audioSegments[audioPart];
-                        audioPart++;
-                        for (int s = 0; s < segments; s++)
-                        {
-                            text.Append("Audio ").Append(++audioNumber).Append(": <|audio_bos|><|AUDIO|><|audio_eos|>\n");
-                        }
-
-                        break;
-                    default:
-                        throw new ArgumentException($"Unknown content part {part.GetType().Name}.", nameof(messages));
-                }
-            }
-
+            AppendParts(text, message.Parts, audioSegments, ref audioPart, ref audioNumber);
             text.Append("<|im_end|>\n");
         }
 
         return text.Append("<|im_start|>assistant\n").ToString();
+    }
+
+    /// <summary>Appends a message's parts in order, media as placeholders.</summary>
+    /// <param name="text">The prompt so far.</param>
+    /// <param name="parts">The parts.</param>
+    /// <param name="audioSegments">For each audio part of the conversation in order, its number of 30-second segments (null: one each).</param>
+    /// <param name="audioPart">How many audio parts of the conversation came before.</param>
+    /// <param name="audioNumber">How many audio lines the conversation has numbered so far.</param>
+    internal static void AppendParts(StringBuilder text, IReadOnlyList<ContentPart> parts, IReadOnlyList<int>? audioSegments, ref int audioPart, ref int audioNumber)
+    {
+        foreach (ContentPart part in parts)
+        {
+            switch (part)
+            {
+                case TextPart t:
+                    text.Append(t.Text);
+                    break;
+                case ImagePart:
+                    text.Append(ImagePlaceholder);
+                    break;
+                case VideoPart:
+                    text.Append(VideoPlaceholder);
+                    break;
+                case AudioPart:
+                    int segments = audioSegments is null ? 1 : audioSegments[audioPart];
+                    audioPart++;
+                    for (int s = 0; s < segments; s++)
+                    {
+                        text.Append("Audio ").Append(++audioNumber).Append(": <|audio_bos|><|AUDIO|><|audio_eos|>\n");
+                    }
+
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown content part {part.GetType().Name}.", nameof(parts));
+            }
+        }
     }
 }
