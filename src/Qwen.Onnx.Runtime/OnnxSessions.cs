@@ -16,6 +16,11 @@ internal static class OnnxSessions
     public static DirectSession OpenDirect(string graphPath, QwenModelOptions? options, out ExecutionProvider providerInUse)
     {
         options ??= new QwenModelOptions();
+        if (options.QuantizedMatMulInt8 && File.Exists(graphPath))
+        {
+            graphPath = Rewrites.Int8MatMulRewrite.Apply(graphPath, options.LoggerFactory?.CreateLogger(typeof(OnnxSessions)));
+        }
+
         DirectSession session = OpenWithFallback(graphPath, options, out providerInUse);
         options.LoggerFactory?.CreateLogger(typeof(OnnxSessions)).Opened(Path.GetFileName(graphPath), providerInUse);
         return session;

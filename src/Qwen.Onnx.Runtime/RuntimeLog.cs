@@ -10,4 +10,10 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(2, LogLevel.Debug, "Opened {Graph} on {Provider}.")]
     public static partial void Opened(this ILogger logger, string graph, ExecutionProvider provider);
+
+    [LoggerMessage(3, LogLevel.Information, "Set int8 compute (accuracy_level 4) on {Count} MatMulNBits nodes of {Graph}; saved as {Rewritten} for the next loads.")]
+    public static partial void Rewrote(this ILogger logger, string graph, int count, string rewritten);
+
+    [LoggerMessage(4, LogLevel.Warning, "Cannot save the int8-compute copy of {Graph} beside it ({Reason}); running the graph as exported. Make the model folder writable once to get the faster graph.")]
+    public static partial void RewriteNotSaved(this ILogger logger, string graph, string reason);
 }

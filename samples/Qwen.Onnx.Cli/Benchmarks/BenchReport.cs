@@ -4,12 +4,13 @@ using System.Text;
 namespace Qwen.Onnx.Cli.Benchmarks;
 
 /// <summary>What to measure.</summary>
-internal sealed record BenchSettings(string Model, string Prompt, int MaxNewTokens, int Runs, string[] Images, string[] Audios, string[] Videos, int? Threads = null, bool AllowThreadSpinning = false, IReadOnlyDictionary<string, string>? SessionConfigEntries = null)
+internal sealed record BenchSettings(string Model, string Prompt, int MaxNewTokens, int Runs, string[] Images, string[] Audios, string[] Videos, int? Threads = null, bool AllowThreadSpinning = false, IReadOnlyDictionary<string, string>? SessionConfigEntries = null, bool QuantizedMatMulInt8 = false)
 {
     /// <summary>The model options of every model the bench loads; <paramref name="reusePromptCache"/> as given.</summary>
     public QwenModelOptions ModelOptions(bool reusePromptCache = true) => new()
     {
         IntraOpThreads = Threads, AllowThreadSpinning = AllowThreadSpinning, SessionConfigEntries = SessionConfigEntries, ReusePromptCache = reusePromptCache,
+        QuantizedMatMulInt8 = QuantizedMatMulInt8,
     };
 }
 

@@ -18,6 +18,7 @@ internal static class BenchCommand
         var videos = new Option<string[]>("--video") { Description = "A folder of video frames at 2 fps (vision models)." };
         Option<int?> threads = CliOptions.Threads();
         Option<bool> spinning = CliOptions.Spinning();
+        Option<bool> int8MatMul = CliOptions.Int8MatMul();
         var sessionConfig = new Option<string[]>("--session-config") { Description = "An ONNX Runtime session config entry key=value (repeatable; onnx-community models), e.g. session.dynamic_block_base=4." };
         sessionConfig.Validators.Add(r =>
         {
@@ -31,7 +32,7 @@ internal static class BenchCommand
                 r.AddError($"--session-config sets '{repeated.Key}' more than once; give each key one value.");
             }
         });
-        var command = new Command("bench", "Measure load, time to first token, decode speed and allocations.") { model, prompt, maxNewTokens, runs, images, videos, audios, threads, spinning, sessionConfig, CliOptions.Json };
+        var command = new Command("bench", "Measure load, time to first token, decode speed and allocations.") { model, prompt, maxNewTokens, runs, images, videos, audios, threads, spinning, int8MatMul, sessionConfig, CliOptions.Json };
         var format = new ResponseFormatArguments();
         format.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -45,7 +46,7 @@ internal static class BenchCommand
             }
 
             var settings = new BenchSettings(await ModelLoading.ResolveFolderAsync(result.GetValue(model)!, ct), result.GetValue(prompt)!, result.GetValue(maxNewTokens), Math.Max(1, result.GetValue(runs)), result.GetValue(images) ?? [], result.GetValue(audios) ?? [], result.GetValue(videos) ?? [], result.GetValue(threads), result.GetValue(spinning),
-                (result.GetValue(sessionConfig) ?? []).Select(e => e.Split('=', 2)).ToDictionary(p => p[0], p => p[1]));
+                (result.GetValue(sessionConfig) ?? []).Select(e => e.Split('=', 2)).ToDictionary(p => p[0], p => p[1]), result.GetValue(int8MatMul));
             BenchReport report = await GenerationBench.RunAsync(settings, ct);
             Console.WriteLine(result.GetValue(CliOptions.Json) ? JsonSerializer.Serialize(report, CliJson.Options) : report.ToText());
             return 0;

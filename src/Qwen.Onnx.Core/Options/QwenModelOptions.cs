@@ -62,6 +62,16 @@ public sealed record QwenModelOptions
     /// </summary>
     public IReadOnlyDictionary<string, string>? SessionConfigEntries { get; init; }
 
+    /// <summary>
+    /// Whether the 4-bit MatMulNBits layers of onnx-community graphs (q4, q4f16, bnb4 variants) compute in int8
+    /// (<c>accuracy_level</c> 4: int8-quantised activations, int8 dot products) instead of the exports' fp32 path.
+    /// Default: off, because it changes numerics: ONNX Runtime's int8 path can pick a different greedy token at
+    /// near-ties on models with outlier activation channels (onnxruntime issue 29849). When on, the rewritten graph is
+    /// saved once beside the original (<c>name.int8-*.onnx</c>, same external weights) and reused by later loads; a
+    /// read-only folder logs a warning and runs the graph as exported. Graphs without MatMulNBits are unaffected.
+    /// </summary>
+    public bool QuantizedMatMulInt8 { get; init; }
+
     /// <summary>Where diagnostics go (provider fallback, load times). Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
