@@ -99,16 +99,10 @@ public sealed class AutoToolModeTests
     [TestCase("qwen2.5-vl-image")]
     public async Task Every_tool_capable_engine_answers_text_or_valid_calls(string layout)
     {
-        string folder = layout switch
-        {
-            "genai" => TinyModelFactory.GetOrCreateTextModel(),
-            "onnx-text" => TinyModelFactory.GetOrCreateOnnxCommunityTextModel(),
-            _ => TinyModelFactory.GetOrCreateQwen25VisionLanguageModel(),
-        };
-        QwenChatMessage question = layout.EndsWith("-image", StringComparison.Ordinal)
-            ? QwenChatMessage.User(ImagePart.FromFile(Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", "rgb-97x61.png")), "Do something.")
+        QwenChatMessage question = ToolLayouts.AsksAboutAnImage(layout)
+            ? QwenChatMessage.User(ImagePart.FromFile(ToolLayouts.ImagePath), "Do something.")
             : QwenChatMessage.User("Do something.");
-        await using QwenModel model = await QwenModel.LoadAsync(folder);
+        await using QwenModel model = await QwenModel.LoadAsync(ToolLayouts.Folder(layout));
         foreach (float temperature in new[] { 0.7f, 1f, 1.5f })
         {
             foreach (int seed in new[] { 1, 2, 3 })

@@ -23,13 +23,7 @@ public sealed class ToolCallTests
     [TestCase("qwen2.5-vl-image")]
     public async Task A_required_tool_mode_gives_one_valid_call(string layout)
     {
-        string folder = layout switch
-        {
-            "genai" => TinyModelFactory.GetOrCreateTextModel(),
-            "onnx-text" => TinyModelFactory.GetOrCreateOnnxCommunityTextModel(),
-            _ => TinyModelFactory.GetOrCreateQwen25VisionLanguageModel(),
-        };
-        await using QwenModel model = await QwenModel.LoadAsync(folder);
+        await using QwenModel model = await QwenModel.LoadAsync(ToolLayouts.Folder(layout));
         using IChatClient chat = new QwenChatClient(model);
         AITool[] tools = [.. Parameters.Select(p => AIFunctionFactory.CreateDeclaration(p.Key, "A function.", JsonDocument.Parse(p.Value).RootElement))];
         int calls = 0;
@@ -59,9 +53,9 @@ public sealed class ToolCallTests
     private static async Task<ChatMessage> QuestionAsync(string layout)
     {
         var message = new ChatMessage(ChatRole.User, "Do something.");
-        if (layout.EndsWith("-image", StringComparison.Ordinal))
+        if (ToolLayouts.AsksAboutAnImage(layout))
         {
-            message.Contents.Insert(0, new DataContent(await File.ReadAllBytesAsync(Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", "rgb-97x61.png")), "image/png"));
+            message.Contents.Insert(0, new DataContent(await File.ReadAllBytesAsync(ToolLayouts.ImagePath), "image/png"));
         }
 
         return message;
