@@ -98,6 +98,9 @@ public sealed class MultimodalEngine : IQwenEngine
     /// <summary>Decode steps that ran two or more requests at once (continuous batching), since load.</summary>
     internal long SharedDecodeSteps => _scheduler.SharedSteps;
 
+    /// <summary>The most prefill runs running requests waited for between two of their decode steps, since load.</summary>
+    internal int LongestPrefillStall => _scheduler.LongestStall;
+
     /// <summary>The context length from config.json.</summary>
     public int ContextLength => _family.ContextLength;
 

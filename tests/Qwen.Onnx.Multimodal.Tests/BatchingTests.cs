@@ -42,6 +42,7 @@ public class BatchingTests
         Assert.Multiple(() =>
         {
             Assert.That(engine.SharedDecodeSteps, Is.GreaterThan(40), "the requests decoded in shared steps");
+            Assert.That(engine.LongestPrefillStall, Is.EqualTo(1), "newcomers' prompts ran in chunks, one between two steps of the others");
             for (int i = 0; i < requests.Length; i++)
             {
                 Assert.That(together[i], Is.EqualTo(alone[i]), $"request {i}");
@@ -93,6 +94,7 @@ public class BatchingTests
         Assert.Multiple(() =>
         {
             Assert.That(engine.SharedDecodeSteps - shared, Is.GreaterThan(0), "the requests shared steps");
+            Assert.That(engine.LongestPrefillStall, Is.EqualTo(1), "requests arriving together are admitted one prefill chunk per step");
             Assert.That(together[1].TokenIds, Is.EqualTo(together[0].TokenIds.Take(5)), "the same prompt with a lower limit");
             Assert.That(together[1].FinishReason, Is.EqualTo(FinishReason.Length));
             Assert.That(together[0].TokenIds, Has.Count.EqualTo(60));
@@ -105,6 +107,32 @@ public class BatchingTests
                 Assert.That(together[i].FinishReason, Is.EqualTo(alone[i].FinishReason), $"request {i}");
                 Assert.That(together[i].Text, Is.EqualTo(alone[i].Text), $"request {i}");
             }
+        });
+    }
+
+    [Test]
+    public async Task NewcomersQueuedTogetherAreAdmittedOneChunkPerStepOfTheRunningRequests()
+    {
+        using var graph = new DecoderGraph(Open("embed_tokens"), Open("decoder_model_merged"), VisionModel);
+        long[] ones = DecoderLoop.MaskOfOnes(256);
+        var tokenizer = QwenTokenizer.FromFolder(VisionModel);
+        int[][] prompts = [.. new[] { 12, 20, 31, 40 }.Select(n => Enumerable.Range(9707, n).ToArray())];
+        using var scheduler = new BatchScheduler(graph, 4, 7, ones, null);
+        var alone = new List<List<int>>();
+        foreach (int[] ids in prompts)
+        {
+            alone.Add((await RunAsync(scheduler, [Request(graph, tokenizer, ones, ids)]))[0]);
+        }
+
+        Assert.That(scheduler.SharedSteps, Is.Zero);
+
+        // Submitted back to back: the last three queue up while the first is prefilled alone.
+        List<int>[] together = await RunAsync(scheduler, [.. prompts.Select(ids => Request(graph, tokenizer, ones, ids))]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(scheduler.SharedSteps, Is.GreaterThan(20));
+            Assert.That(scheduler.LongestStall, Is.EqualTo(1), "the running requests stepped between any two prefill chunks");
+            Assert.That(together, Is.EqualTo(alone));
         });
     }
 
@@ -142,6 +170,33 @@ public class BatchingTests
         {
             requests.ForEach(r => r.Complete(null));
         }
+    }
+
+    private static BatchedRequest Request(DecoderGraph graph, QwenTokenizer tokenizer, long[] ones, int[] ids)
+    {
+        long[] positions = [.. Enumerable.Range(0, 3).SelectMany(_ => Enumerable.Range(0, ids.Length).Select(p => (long)p))];
+        var prompt = new PreparedPrompt(ids, positions, 0, [], [], [], [], new Dictionary<string, TimeSpan>());
+        var options = new GenerationOptions { MaxNewTokens = 30 };
+        return new BatchedRequest(prompt, new SamplingPipeline(options, ids), new ResponseStreamer(tokenizer, options, [], ids.Length, TimeSpan.Zero, 0), 256, run => new DecoderLoop(graph, run, ones), CancellationToken.None);
+    }
+
+    /// <summary>Submits requests back to back and returns each one's token ids once all have left.</summary>
+    private static async Task<List<int>[]> RunAsync(BatchScheduler scheduler, BatchedRequest[] requests)
+    {
+        foreach (BatchedRequest request in requests)
+        {
+            scheduler.Submit(request);
+        }
+
+        await Task.WhenAll(requests.Select(r => r.Left));
+        var ids = new List<int>[requests.Length];
+        for (int i = 0; i < requests.Length; i++)
+        {
+            ids[i] = [.. requests[i].Updates.ReadAllAsync().ToBlockingEnumerable().Select(u => u.TokenId)];
+            requests[i].Dispose();
+        }
+
+        return ids;
     }
 
     /// <summary>Steps a batch and returns the bytes the steps themselves allocated (a first step after a join is warm-up).</summary>

@@ -19,8 +19,9 @@ internal sealed class BatchScheduler : IDisposable
     private readonly PromptCache? _cache;
     private readonly int _maxRows;
     private readonly int _chunkTokens;
-    private readonly Action _decodeStep;
+    private readonly Action _betweenChunks;
     private bool _looping;
+    private int _chunksSinceStep;
 
     /// <param name="graph">The engine's graphs.</param>
     /// <param name="maxRows">The most requests one step decodes.</param>
@@ -33,11 +34,18 @@ internal sealed class BatchScheduler : IDisposable
         _maxRows = maxRows;
         _chunkTokens = chunkTokens;
         _cache = cache;
-        _decodeStep = DecodeStep;
+        _betweenChunks = () =>
+        {
+            CountChunk();
+            DecodeStep();
+        };
     }
 
     /// <summary>Decode steps that ran two or more requests at once.</summary>
     public long SharedSteps => _batch.SharedSteps;
+
+    /// <summary>The most prefill runs that went between two decode steps of running requests (1 when prefills are chunked and interleaved as they must be).</summary>
+    public int LongestStall { get; private set; }
 
     /// <summary>Queues a prepared request; its updates appear in <see cref="BatchedRequest.Updates"/>.</summary>
     public void Submit(BatchedRequest request)
@@ -83,7 +91,9 @@ internal sealed class BatchScheduler : IDisposable
             }
             else
             {
+                // The running requests take a step before the next newcomer's first chunk.
                 Admit(next);
+                DecodeStep();
             }
         }
     }
@@ -94,7 +104,8 @@ internal sealed class BatchScheduler : IDisposable
         try
         {
             request.Token.ThrowIfCancellationRequested();
-            Span<float> logits = request.Loop.Prefill(request.Prompt, _cache?.Take(), _batch.Count > 0 ? _chunkTokens : int.MaxValue, _decodeStep);
+            Span<float> logits = request.Loop.Prefill(request.Prompt, _cache?.Take(), _batch.Count > 0 ? _chunkTokens : int.MaxValue, _betweenChunks);
+            CountChunk();
             request.Prefilled();
             bool finished = request.Accept(logits);
             pasts = request.Loop.TakeCache();
@@ -132,6 +143,7 @@ internal sealed class BatchScheduler : IDisposable
             return;
         }
 
+        _chunksSinceStep = 0;
         try
         {
             _batch.Step();
@@ -180,6 +192,15 @@ internal sealed class BatchScheduler : IDisposable
             {
                 request.Publish();
             }
+        }
+    }
+
+    /// <summary>Counts a prefill run that the running requests (if any) waited for.</summary>
+    private void CountChunk()
+    {
+        if (_batch.Count > 0)
+        {
+            LongestStall = Math.Max(LongestStall, ++_chunksSinceStep);
         }
     }
 
