@@ -27,7 +27,9 @@ namespace Qwen.Onnx.Multimodal;
 /// model's family does (Qwen2-VL, Qwen2.5-VL, Qwen3-VL, Qwen2-Audio or a text export's own template, chosen at load), image and audio placeholders are expanded to one pad per feature row, the encoders
 /// run once at prefill and their features replace the pad embeddings in order, positions are M-RoPE rows when the
 /// decoder declares three (one row otherwise), and the decoder runs with its KV cache kept as ONNX Runtime values.
-/// One loaded model serves concurrent requests; <see cref="Dispose"/> frees every session.
+/// One loaded model serves concurrent requests, which share decode steps (<see cref="QwenModelOptions.MaxBatchSize"/>);
+/// a request's stream receives its updates as they are made, so a stream that is not read does not hold the others
+/// back. <see cref="Dispose"/> frees every session.
 /// </summary>
 public sealed class MultimodalEngine : IQwenEngine
 {
