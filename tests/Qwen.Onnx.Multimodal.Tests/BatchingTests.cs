@@ -75,7 +75,7 @@ public class BatchingTests
     {
         await using MultimodalEngine engine = await MultimodalEngine.LoadAsync(VisionModel, Options);
         QwenChatRequest free = RequestFor(VisionModel, 0, new GenerationOptions { MaxNewTokens = 60 });
-        string stop = Text(await engine.GenerateAsync(free)).Substring(10, 3);
+        string stop = (await engine.GenerateAsync(free)).Text.Substring(10, 3);
         QwenChatRequest[] requests =
         [
             free,
@@ -107,6 +107,30 @@ public class BatchingTests
                 Assert.That(together[i].FinishReason, Is.EqualTo(alone[i].FinishReason), $"request {i}");
                 Assert.That(together[i].Text, Is.EqualTo(alone[i].Text), $"request {i}");
             }
+        });
+    }
+
+    [Test]
+    public async Task ARequestFinishingBesideAnotherLeavesItsKvCacheForItsNextTurn()
+    {
+        await using MultimodalEngine cached = await MultimodalEngine.LoadAsync(VisionModel, Options with { ReusePromptCache = true });
+        await using MultimodalEngine plain = await MultimodalEngine.LoadAsync(VisionModel, Options);
+        QwenChatRequest first = RequestFor(VisionModel, 1, new GenerationOptions { MaxNewTokens = 6 });
+        QwenChatResponse answer = await plain.GenerateAsync(first);
+        var followUp = new QwenChatRequest([.. first.Messages, QwenChatMessage.Assistant(answer.Text), QwenChatMessage.User("And then?")], new GenerationOptions { MaxNewTokens = 8 });
+        QwenChatResponse expected = await plain.GenerateAsync(followUp);
+
+        // A long request keeps running, so the short one's cache is copied out of a shared batch.
+        await using IAsyncEnumerator<QwenChatResponseUpdate> running = cached.GenerateStreamingAsync(RequestFor(VisionModel, 0, new GenerationOptions { MaxNewTokens = 1500 })).GetAsyncEnumerator();
+        Assert.That(await running.MoveNextAsync(), Is.True);
+        QwenChatResponse again = await cached.GenerateAsync(first);
+        QwenChatResponse next = await cached.GenerateAsync(followUp);
+        Assert.Multiple(() =>
+        {
+            Assert.That(again.TokenIds, Is.EqualTo(answer.TokenIds));
+            Assert.That(next.Usage.CachedPromptTokens, Is.GreaterThan(again.Usage.PromptTokens), "the follow-up reused the first turn's prompt and answer");
+            Assert.That(next.TokenIds, Is.EqualTo(expected.TokenIds));
+            Assert.That(cached.SharedDecodeSteps, Is.GreaterThan(10));
         });
     }
 
@@ -286,8 +310,6 @@ public class BatchingTests
             ? new QwenChatRequest([QwenChatMessage.User(part, question)], options)
             : new QwenChatRequest([QwenChatMessage.User(question)], options);
     }
-
-    private static string Text(QwenChatResponse response) => response.Text;
 }
 
 /// <summary>Collects an engine's stream into one response.</summary>

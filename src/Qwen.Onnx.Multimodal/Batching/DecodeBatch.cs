@@ -124,7 +124,7 @@ internal sealed unsafe class DecodeBatch : IDisposable
         for (int i = 0; kept is not null && i < kept.Count; i++)
         {
             NativeTensor destination = _graph.HalfPrecision ? kept.Allocate<Half>(i, [1, _graph.KeyValueHeads, length, _graph.HeadSize]) : kept.Allocate<float>(i, [1, _graph.KeyValueHeads, length, _graph.HeadSize]);
-            CopyRow(_past[i + 1], row, Count, Width, destination, 0, 1, length, length);
+            CopyRow(_past[i + 1], row, Width, destination, 0, length, length);
         }
 
         Relayout(Count - 1, null, null, row);
@@ -277,13 +277,13 @@ internal sealed unsafe class DecodeBatch : IDisposable
             {
                 if (b != leaving)
                 {
-                    CopyRow(_past[i], b, Count, Width, laid, to++, rows, width, _rows[b].Loop.Length);
+                    CopyRow(_past[i], b, Width, laid, to++, width, _rows[b].Loop.Length);
                 }
             }
 
             if (joiner is not null)
             {
-                CopyRow(joinerPasts![i - 1], 0, 1, joiner.Loop.Length, laid, rows - 1, rows, width, joiner.Loop.Length);
+                CopyRow(joinerPasts![i - 1], 0, joiner.Loop.Length, laid, rows - 1, width, joiner.Loop.Length);
             }
         }
 
@@ -305,7 +305,7 @@ internal sealed unsafe class DecodeBatch : IDisposable
     }
 
     /// <summary>Copies the last <paramref name="length"/> columns of a source row into the last columns of a destination row, head by head.</summary>
-    private void CopyRow(NativeTensor source, int sourceRow, int sourceRows, int sourceWidth, NativeTensor destination, int destinationRow, int destinationRows, int destinationWidth, int length)
+    private void CopyRow(NativeTensor source, int sourceRow, int sourceWidth, NativeTensor destination, int destinationRow, int destinationWidth, int length)
     {
         if (_graph.HalfPrecision)
         {
@@ -315,8 +315,6 @@ internal sealed unsafe class DecodeBatch : IDisposable
         {
             CopyRow<float>(source.GetData<float>(), sourceRow, sourceWidth, destination.GetData<float>(), destinationRow, destinationWidth, length);
         }
-
-        Debug.Assert(sourceRow < sourceRows && destinationRow < destinationRows, "rows within their tensors");
     }
 
     private void CopyRow<T>(Span<T> source, int sourceRow, int sourceWidth, Span<T> destination, int destinationRow, int destinationWidth, int length)
