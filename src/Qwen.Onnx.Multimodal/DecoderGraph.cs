@@ -53,6 +53,9 @@ internal sealed class DecoderGraph : IDisposable
         KeyValueHeads = (int)dims[1];
         HeadSize = (int)dims[3];
         ThreeRowPositions = inputs["position_ids"].Dimensions.Count == 3;
+
+        // Every onnx-community export declares a symbolic batch dimension; one fixed at 1 cannot share steps.
+        BatchesSteps = inputs[tokens].Dimensions[0] < 0 && inputs["attention_mask"].Dimensions[0] < 0 && dims[0] < 0;
         try
         {
             EmbedInputs = embed?.SelectInputs("input_ids");
@@ -100,6 +103,31 @@ internal sealed class DecoderGraph : IDisposable
 
     /// <summary>Whether position_ids are [3, B, S] (chosen from the graph's declared rank, not from names).</summary>
     public bool ThreeRowPositions { get; }
+
+    /// <summary>Whether the decoder's batch dimension is dynamic, so concurrent requests can share a decode step.</summary>
+    public bool BatchesSteps { get; }
+
+    /// <summary>
+    /// The logits of position <paramref name="row"/> of a logits output holding <paramref name="rows"/> positions: a
+    /// view into the native tensor (valid until it is released) for float32 decoders; float16 logits are widened into
+    /// <paramref name="widened"/> (one vocabulary long), which the sampler may then modify.
+    /// </summary>
+    public static Span<float> Logits(NativeTensor logits, int row, int rows, Span<float> widened)
+    {
+        if (widened.IsEmpty)
+        {
+            Span<float> all = logits.GetData<float>();
+            int vocabulary = all.Length / rows;
+            return all.Slice(row * vocabulary, vocabulary);
+        }
+
+        logits.CopyAsSingle(row * widened.Length, widened);
+        return widened;
+    }
+
+    /// <summary>The vocabulary size of a logits output holding <paramref name="rows"/> positions.</summary>
+    public int VocabularyOf(NativeTensor logits, int rows) =>
+        (HalfPrecision ? logits.GetData<Half>().Length : logits.GetData<float>().Length) / rows;
 
     public void Dispose()
     {

@@ -8,6 +8,7 @@ using Qwen.Onnx.Audio.Features;
 using Qwen.Onnx.Constraints;
 using Qwen.Onnx.Generation;
 using Qwen.Onnx.Models;
+using Qwen.Onnx.Multimodal.Batching;
 using Qwen.Onnx.Multimodal.Caching;
 using Qwen.Onnx.Multimodal.Families;
 using Qwen.Onnx.Multimodal.Prompts;
@@ -26,7 +27,9 @@ namespace Qwen.Onnx.Multimodal;
 /// model's family does (Qwen2-VL, Qwen2.5-VL, Qwen3-VL, Qwen2-Audio or a text export's own template, chosen at load), image and audio placeholders are expanded to one pad per feature row, the encoders
 /// run once at prefill and their features replace the pad embeddings in order, positions are M-RoPE rows when the
 /// decoder declares three (one row otherwise), and the decoder runs with its KV cache kept as ONNX Runtime values.
-/// One loaded model serves concurrent requests; <see cref="Dispose"/> frees every session.
+/// One loaded model serves concurrent requests, which share decode steps (<see cref="QwenModelOptions.MaxBatchSize"/>);
+/// a request's stream receives its updates as they are made, so a stream that is not read does not hold the others
+/// back. <see cref="Dispose"/> frees every session.
 /// </summary>
 public sealed class MultimodalEngine : IQwenEngine
 {
@@ -43,6 +46,7 @@ public sealed class MultimodalEngine : IQwenEngine
     private readonly ILogger _logger;
     private readonly ConstraintCompiler _constraints;
     private readonly long[] _maskOfOnes;
+    private readonly BatchScheduler _scheduler;
 
     private MultimodalEngine(ModelFolder folder, MultimodalModelConfig config, QwenTokenizer tokenizer, DecoderGraph decoder, QwenVisionEncoder? vision, QwenAudioEncoder? audio, Dictionary<string, ExecutionProvider> providers, QwenModelOptions options, IChatTemplate? template)
     {
@@ -72,6 +76,7 @@ public sealed class MultimodalEngine : IQwenEngine
         _logger = options.LoggerFactory?.CreateLogger<MultimodalEngine>() ?? NullLogger<MultimodalEngine>.Instance;
         _constraints = new ConstraintCompiler(tokenizer);
         _maskOfOnes = DecoderLoop.MaskOfOnes(config.ContextLength);
+        _scheduler = new BatchScheduler(decoder, decoder.BatchesSteps ? options.MaxBatchSize : 1, options.PrefillChunkTokens, _maskOfOnes, _promptCache);
     }
 
     /// <inheritdoc />
@@ -91,6 +96,12 @@ public sealed class MultimodalEngine : IQwenEngine
 
     /// <summary>Encoder runs the feature cache could not serve (null when <see cref="QwenModelOptions.ReusePromptCache"/> is off).</summary>
     internal int? EncoderCacheMisses => _features?.Misses;
+
+    /// <summary>Decode steps that ran two or more requests at once (continuous batching), since load.</summary>
+    internal long SharedDecodeSteps => _scheduler.SharedSteps;
+
+    /// <summary>The most prefill runs running requests waited for between two of their decode steps, since load.</summary>
+    internal int LongestPrefillStall => _scheduler.LongestStall;
 
     /// <summary>The context length from config.json.</summary>
     public int ContextLength => _family.ContextLength;
@@ -177,41 +188,26 @@ public sealed class MultimodalEngine : IQwenEngine
 
         streamer.ConstraintComplete = constraint is null ? null : () => constraint.IsComplete;
         var sampler = new SamplingPipeline(request.Options, prompt.Ids, constraint);
-        using var run = new CancellableRun(token);
-        using var loop = new DecoderLoop(_decoder, run, _maskOfOnes);
-        int next = sampler.Next(loop.Prefill(prompt, _promptCache?.Take()));
-        streamer.CachedPromptTokens = loop.ReusedTokens;
-        TimeSpan prefillRun = loop.RunTime;
-        streamer.Stages["embed"] = loop.PromptEmbedTime;
-        streamer.Stages["prefill"] = prefillRun;
-        while (true)
+
+        // The scheduler's thread prefills, decodes (sharing steps with the other requests) and samples; this stream
+        // hands out the updates and, however it ends, waits until the request has left before leaving the gate.
+        using var batched = new BatchedRequest(prompt, sampler, streamer, _family.ContextLength, run => new DecoderLoop(_decoder, run, _maskOfOnes), token);
+        _scheduler.Submit(batched);
+        try
         {
-            streamer.Stages["decode_run"] = loop.RunTime - prefillRun;
-            streamer.Stages["sample"] = sampler.SampleTime;
-            if (constraint is not null)
+            while (await batched.Updates.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                streamer.Stages["constraint"] = sampler.ConstraintTime;
-            }
-
-            QwenChatResponseUpdate update = streamer.OnToken(next);
-            QwenChatResponseUpdate? contextFull = streamer.Finish is null && loop.Length >= _family.ContextLength ? streamer.OnContextFull() : null;
-            if (streamer.Finish is not null)
-            {
-                // Kept before the last update is handed out: a caller may stop reading once it has it.
-                _promptCache?.Store(loop.DetachCache());
-                yield return update;
-                if (contextFull is not null)
+                while (batched.Updates.TryRead(out QwenChatResponseUpdate? update))
                 {
-                    yield return contextFull;
+                    yield return update;
+                    token.ThrowIfCancellationRequested();
                 }
-
-                yield break;
             }
-
-            yield return update;
-            token.ThrowIfCancellationRequested();
-            await default(ThreadPoolHop);
-            next = sampler.Next(loop.Step(next));
+        }
+        finally
+        {
+            batched.Stop();
+            await batched.Left.ConfigureAwait(false);
         }
     }
 
@@ -230,6 +226,7 @@ public sealed class MultimodalEngine : IQwenEngine
 
     private void FreeNative()
     {
+        _scheduler.Dispose();
         _promptCache?.Dispose();
         _template?.Dispose();
         _decoder.Dispose();

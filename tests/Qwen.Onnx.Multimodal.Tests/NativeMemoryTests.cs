@@ -96,10 +96,11 @@ public class NativeMemoryTests
 
         Task disposing = model.DisposeAsync().AsTask();
         Assert.That(await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromSeconds(10))), Is.SameAs(disposing), "DisposeAsync returned although the stream is still open");
-        Assert.That(OwnedTensors.LiveCount, Is.GreaterThan(tensors), "the open stream's KV cache was not freed under it");
         Assert.That(OrtSessionHandle.LiveCount, Is.EqualTo(sessions + 3), "embed_tokens, decoder and vision encoder stay open while the stream holds them");
         Assert.That(logs.Warnings, Has.Some.Contains("1 request(s) were running").And.Some.Contains("freed when they end"));
 
+        // The cancelled request leaves the shared decode batch at its next step and frees its KV cache then; the stream
+        // reports the cancellation, which ends it.
         Assert.CatchAsync<OperationCanceledException>(async () => await stream.MoveNextAsync(), "the disposal cancelled the stream");
         await stream.DisposeAsync();
         Assert.That(OwnedTensors.LiveCount, Is.EqualTo(tensors), "the stream's end freed its tensors");

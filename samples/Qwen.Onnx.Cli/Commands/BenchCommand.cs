@@ -16,6 +16,14 @@ internal static class BenchCommand
         var images = new Option<string[]>("--image") { Description = "An image file (vision models)." };
         var audios = new Option<string[]>("--audio") { Description = "An audio file (audio models)." };
         var videos = new Option<string[]>("--video") { Description = "A folder of video frames at 2 fps (vision models)." };
+        var streams = new Option<int?>("--streams") { Description = "Run N concurrent requests (onnx-community models: they share decode steps) and report aggregate decode tokens/s and per-stream per-token latency against one stream." };
+        streams.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 1)
+            {
+                r.AddError("--streams takes a count of at least 1.");
+            }
+        });
         Option<int?> threads = CliOptions.Threads();
         Option<bool> spinning = CliOptions.Spinning();
         Option<bool> int8MatMul = CliOptions.Int8MatMul();
@@ -32,7 +40,7 @@ internal static class BenchCommand
                 r.AddError($"--session-config sets '{repeated.Key}' more than once; give each key one value.");
             }
         });
-        var command = new Command("bench", "Measure load, time to first token, decode speed and allocations.") { model, prompt, maxNewTokens, runs, images, videos, audios, threads, spinning, int8MatMul, sessionConfig, CliOptions.Json };
+        var command = new Command("bench", "Measure load, time to first token, decode speed and allocations.") { model, prompt, maxNewTokens, runs, images, videos, audios, streams, threads, spinning, int8MatMul, sessionConfig, CliOptions.Json };
         var format = new ResponseFormatArguments();
         format.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -47,6 +55,13 @@ internal static class BenchCommand
 
             var settings = new BenchSettings(await ModelLoading.ResolveFolderAsync(result.GetValue(model)!, ct), result.GetValue(prompt)!, result.GetValue(maxNewTokens), Math.Max(1, result.GetValue(runs)), result.GetValue(images) ?? [], result.GetValue(audios) ?? [], result.GetValue(videos) ?? [], result.GetValue(threads), result.GetValue(spinning),
                 (result.GetValue(sessionConfig) ?? []).Select(e => e.Split('=', 2)).ToDictionary(p => p[0], p => p[1]), result.GetValue(int8MatMul));
+            if (result.GetValue(streams) is int count)
+            {
+                StreamsReport concurrent = await StreamsBench.RunAsync(settings, count, ct);
+                Console.WriteLine(result.GetValue(CliOptions.Json) ? JsonSerializer.Serialize(concurrent, CliJson.Options) : concurrent.ToText());
+                return 0;
+            }
+
             BenchReport report = await GenerationBench.RunAsync(settings, ct);
             Console.WriteLine(result.GetValue(CliOptions.Json) ? JsonSerializer.Serialize(report, CliJson.Options) : report.ToText());
             return 0;

@@ -27,6 +27,23 @@ public sealed record QwenModelOptions
     public int MaxConcurrentRequests { get; init; } = Environment.ProcessorCount;
 
     /// <summary>
+    /// The most concurrent requests the multimodal engine decodes in one shared decoder step (continuous batching):
+    /// decoding reads every weight once per step, so requests that share a step share that read. Requests join and
+    /// leave between steps; beyond this many, admitted requests wait for a row. Default 8: at Qwen2.5-0.5B shape on 2
+    /// cores, 8 fp32 streams decoded 5.2× the tokens/s of one at 1.5× its per-token latency (4-bit: 2.3–2.9× at about
+    /// 3×), and a larger batch lengthens every stream's step. 1 decodes each request alone. A decoder whose batch
+    /// dimension is fixed decodes one request per step. (GenAI text folders do not batch.)
+    /// </summary>
+    public int MaxBatchSize { get; init; } = 8;
+
+    /// <summary>
+    /// The largest piece of a new request's prompt the multimodal engine runs at once while other requests are
+    /// decoding; between pieces they take one decode step, so a long prompt delays them by one piece at a time. A
+    /// request arriving when nothing else runs prefills in one run. Default 128 tokens.
+    /// </summary>
+    public int PrefillChunkTokens { get; init; } = 128;
+
+    /// <summary>
     /// Whether the multimodal engine keeps the KV cache of the last finished request, so a request that starts with
     /// the same tokens and the same images, videos and audio (the next turn of a conversation) runs only what is new;
     /// <see cref="QwenUsage.CachedPromptTokens"/> reports how much was reused; the encoder features of the last four
@@ -85,6 +102,8 @@ public sealed record QwenModelOptions
 
         ArgumentOutOfRangeException.ThrowIfNegative(DeviceId);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentRequests);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxBatchSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(PrefillChunkTokens);
         if (IntraOpThreads is int threads)
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads, nameof(IntraOpThreads));
