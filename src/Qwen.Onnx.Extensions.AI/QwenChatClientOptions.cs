@@ -18,6 +18,6 @@ public sealed class QwenChatClientOptions
     /// <summary>The graph variant of onnx-community folders.</summary>
     public OnnxGraphVariant GraphVariant { get; set; } = OnnxGraphVariant.Auto;
 
-    /// <summary>Requests generating at the same time.</summary>
-    public int MaxConcurrentRequests { get; set; } = Environment.ProcessorCount;
+    /// <summary>Requests generating at the same time; <see langword="null"/> (default) for the engine's own (<see cref="QwenModelOptions.MaxConcurrentRequests"/>).</summary>
+    public int? MaxConcurrentRequests { get; set; }
 }

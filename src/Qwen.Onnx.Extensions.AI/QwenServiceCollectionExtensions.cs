@@ -24,7 +24,7 @@ public static class QwenServiceCollectionExtensions
         services.AddOptions<QwenChatClientOptions>()
             .Configure(configure)
             .Validate(o => Directory.Exists(o.ModelPath), "QwenChatClientOptions.ModelPath must be an existing model folder.")
-            .Validate(o => o.DeviceId >= 0 && o.MaxConcurrentRequests > 0 && Enum.IsDefined(o.Provider), "QwenChatClientOptions: DeviceId must be ≥ 0, MaxConcurrentRequests ≥ 1, Provider cpu, cuda or dml.")
+            .Validate(o => o.DeviceId >= 0 && o.MaxConcurrentRequests is null or > 0 && Enum.IsDefined(o.Provider), "QwenChatClientOptions: DeviceId must be ≥ 0, MaxConcurrentRequests ≥ 1, Provider cpu, cuda or dml.")
             .ValidateOnStart();
         services.AddSingleton(provider =>
         {

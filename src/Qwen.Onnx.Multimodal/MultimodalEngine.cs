@@ -68,7 +68,7 @@ public sealed class MultimodalEngine : IQwenEngine
 
         // One session on the CPU (a permitted fallback) means the model does not run wholly on the requested provider.
         Provider = providers.Values.Distinct().Count() == 1 ? providers.Values.First() : ExecutionProvider.Cpu;
-        _gate = new RequestGate(options.MaxConcurrentRequests);
+        _gate = new RequestGate(options.MaxConcurrentRequests ?? options.MaxBatchSize);
         _promptCache = options.ReusePromptCache ? new PromptCache() : null;
 
         // Four entries hold the images of a typical conversation (a 1369-token Qwen2-VL-2B image is 8 MB of features).
@@ -99,6 +99,9 @@ public sealed class MultimodalEngine : IQwenEngine
 
     /// <summary>Decode steps that ran two or more requests at once (continuous batching), since load.</summary>
     internal long SharedDecodeSteps => _scheduler.SharedSteps;
+
+    /// <summary>The most requests one decode step has run (tests read it).</summary>
+    internal int WidestDecodeStep => _scheduler.WidestStep;
 
     /// <summary>The most prefill runs running requests waited for between two of their decode steps, since load.</summary>
     internal int LongestPrefillStall => _scheduler.LongestStall;

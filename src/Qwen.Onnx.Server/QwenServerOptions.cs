@@ -21,8 +21,12 @@ public sealed class QwenServerOptions
     /// <summary>When set, every <c>/v1</c> request must carry <c>Authorization: Bearer</c> with this key.</summary>
     public string? ApiKey { get; set; }
 
-    /// <summary>Chat requests generating at once; further requests wait in the queue. Default 4.</summary>
-    public int MaxConcurrentRequests { get; set; } = 4;
+    /// <summary>
+    /// Chat requests generating at once; further requests wait in the queue. Default 8, the multimodal engine's
+    /// <see cref="QwenModelOptions.MaxBatchSize"/>: onnx-community models decode that many requests in one shared step
+    /// (GenAI models still run at most their own <see cref="QwenModelOptions.MaxConcurrentRequests"/> at once).
+    /// </summary>
+    public int MaxConcurrentRequests { get; set; } = 8;
 
     /// <summary>Chat requests that may wait for a free slot; a request beyond that gets 429 with <c>Retry-After</c>. Default 64.</summary>
     public int QueueLength { get; set; } = 64;

@@ -33,7 +33,7 @@ public sealed class GenAiTextEngine : IQwenEngine
         Provider = provider;
         LoadTime = loadTime;
         _template = new QwenChatTemplate(model);
-        _gate = new RequestGate(options.MaxConcurrentRequests);
+        _gate = new RequestGate(options.MaxConcurrentRequests ?? Environment.ProcessorCount);
         _constraints = new ConstraintCompiler(tokenizer);
         _logger = options.LoggerFactory?.CreateLogger<GenAiTextEngine>() ?? NullLogger<GenAiTextEngine>.Instance;
     }

@@ -42,6 +42,7 @@ public class BatchingTests
         Assert.Multiple(() =>
         {
             Assert.That(engine.SharedDecodeSteps, Is.GreaterThan(40), "the requests decoded in shared steps");
+            Assert.That(engine.WidestDecodeStep, Is.EqualTo(4), "with default concurrency all four decoded in one step");
             Assert.That(engine.LongestPrefillStall, Is.EqualTo(1), "newcomers' prompts ran in chunks, one between two steps of the others");
             for (int i = 0; i < requests.Length; i++)
             {

@@ -15,7 +15,7 @@ internal static class StreamsBench
 {
     public static async Task<StreamsReport> RunAsync(BenchSettings settings, int streams, CancellationToken cancellationToken)
     {
-        QwenModelOptions options = settings.ModelOptions(reusePromptCache: false) with { MaxBatchSize = Math.Max(streams, 8), MaxConcurrentRequests = Math.Max(streams, Environment.ProcessorCount) };
+        QwenModelOptions options = settings.ModelOptions(reusePromptCache: false) with { MaxBatchSize = Math.Max(streams, 8), MaxConcurrentRequests = streams };
         await using QwenModel model = await QwenModel.LoadAsync(settings.Model, options, cancellationToken);
         QwenChatRequest[] requests = [.. Enumerable.Range(0, streams).Select(i => Request(settings, i))];
         _ = await MeasureAsync(model, requests[..1], cancellationToken);

@@ -24,7 +24,7 @@ internal static class ServeCommand
         var host = new Option<string>("--host") { Description = "The address to bind (loopback unless told otherwise).", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "The port; 0 picks a free one.", DefaultValueFactory = _ => 8080 };
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1 requests." };
-        var maxConcurrent = new Option<int>("--max-concurrent") { Description = "Requests generating at once.", DefaultValueFactory = _ => 4 };
+        var maxConcurrent = new Option<int>("--max-concurrent") { Description = "Requests generating at once (onnx-community models decode them in shared steps).", DefaultValueFactory = _ => 8 };
         var queue = new Option<int>("--queue") { Description = "Requests waiting for a slot; more get 429 with Retry-After.", DefaultValueFactory = _ => 64 };
         var remoteMedia = new Option<bool>("--allow-remote-media") { Description = "Fetch http(s) image URLs (otherwise data: URIs only)." };
         var generation = new GenerationArguments();
@@ -47,7 +47,7 @@ internal static class ServeCommand
                 server.MaxConcurrentRequests = result.GetValue(maxConcurrent);
                 server.QueueLength = result.GetValue(queue);
                 server.AllowRemoteMedia = result.GetValue(remoteMedia);
-                server.ModelOptions = generation.Model(result) with { MaxConcurrentRequests = result.GetValue(maxConcurrent) };
+                server.ModelOptions = generation.Model(result);
                 server.Loader = ModelLoading.LoadAsync;
             });
             await using (app)

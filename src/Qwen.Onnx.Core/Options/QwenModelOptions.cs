@@ -23,8 +23,12 @@ public sealed record QwenModelOptions
     /// </summary>
     public OnnxGraphVariant GraphVariant { get; init; } = OnnxGraphVariant.Auto;
 
-    /// <summary>The most requests that generate at the same time on one loaded model; later ones wait. Default: the processor count.</summary>
-    public int MaxConcurrentRequests { get; init; } = Environment.ProcessorCount;
+    /// <summary>
+    /// The most requests that generate at the same time on one loaded model; later ones wait. Default
+    /// (<see langword="null"/>): <see cref="MaxBatchSize"/> on onnx-community folders, whose concurrent requests share
+    /// decoder steps, and the processor count on GenAI folders, whose requests each run their own steps.
+    /// </summary>
+    public int? MaxConcurrentRequests { get; init; }
 
     /// <summary>
     /// The most concurrent requests the multimodal engine decodes in one shared decoder step (continuous batching):
@@ -101,7 +105,10 @@ public sealed record QwenModelOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(DeviceId);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentRequests);
+        if (MaxConcurrentRequests is int concurrent)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(concurrent, nameof(MaxConcurrentRequests));
+        }
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxBatchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(PrefillChunkTokens);
         if (IntraOpThreads is int threads)

@@ -44,6 +44,9 @@ internal sealed class BatchScheduler : IDisposable
     /// <summary>Decode steps that ran two or more requests at once.</summary>
     public long SharedSteps => _batch.SharedSteps;
 
+    /// <summary>The most requests one step has decoded.</summary>
+    public int WidestStep => _batch.WidestStep;
+
     /// <summary>The most prefill runs that went between two decode steps of running requests (1 when prefills are chunked and interleaved as they must be).</summary>
     public int LongestStall { get; private set; }
 

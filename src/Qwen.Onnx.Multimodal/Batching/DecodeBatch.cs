@@ -76,6 +76,9 @@ internal sealed unsafe class DecodeBatch : IDisposable
     /// <summary>Decoder runs with two or more sequences (a diagnostic the tests read to see steps really were shared).</summary>
     public long SharedSteps { get; private set; }
 
+    /// <summary>The most rows one step has decoded.</summary>
+    public int WidestStep { get; private set; }
+
     /// <summary>The request in a row.</summary>
     public BatchedRequest this[int row] => _rows[row];
 
@@ -177,6 +180,7 @@ internal sealed unsafe class DecodeBatch : IDisposable
         TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
         Width++;
         SharedSteps += rows > 1 ? 1 : 0;
+        WidestStep = Math.Max(WidestStep, rows);
         for (int b = 0; b < rows; b++)
         {
             _rows[b].Loop.Advance(_rows[b].NextToken, elapsed);
