@@ -32,7 +32,7 @@ public sealed class ConstraintCompiler
         }
 
         _tokenizer = tokenizer;
-        _vocabulary = new Lazy<Vocabulary>(() => new Vocabulary(tokenizer));
+        _vocabulary = new Lazy<Vocabulary>(() => Warmed(new Vocabulary(tokenizer)));
     }
 
     /// <summary>Time the last <see cref="Create"/> that compiled a new format spent compiling it (schema to automaton).</summary>
@@ -101,9 +101,29 @@ public sealed class ConstraintCompiler
     private TokenGrammar Compile(ResponseFormat format)
     {
         long started = Stopwatch.GetTimestamp();
-        Nfa nfa = Nfa.Build(ToLanguage(format));
-        var grammar = new TokenGrammar(nfa, _vocabulary, _tokenizer.VocabularySize, _tokenizer.EndOfTurnTokenIds, id => _tokenizer.GetTokenBytes(id).ToArray());
+        TokenGrammar grammar = Bind(Nfa.Build(ToLanguage(format)), _vocabulary);
         LastCompileTime = Stopwatch.GetElapsedTime(started);
         return grammar;
+    }
+
+    private TokenGrammar Bind(Nfa nfa, Lazy<Vocabulary> vocabulary) =>
+        new(nfa, vocabulary, _tokenizer.VocabularySize, _tokenizer.EndOfTurnTokenIds, id => _tokenizer.GetTokenBytes(id).ToArray());
+
+    /// <summary>
+    /// Runs a short constrained answer over the fresh index (a string through to the end of turn), so that the mask
+    /// code is compiled by the JIT here, with the index, and not inside the first request's token steps.
+    /// </summary>
+    private Vocabulary Warmed(Vocabulary vocabulary)
+    {
+        var constraint = new TokenConstraint(Bind(Nfa.Build(JsonText.String(0, 2)), new Lazy<Vocabulary>(vocabulary)));
+        float[] logits = new float[_tokenizer.VocabularySize];
+        foreach (int token in _tokenizer.Encode("\"ab\""))
+        {
+            _ = constraint.Mask(logits);
+            constraint.Accept(token);
+        }
+
+        _ = constraint.Mask(logits);
+        return vocabulary;
     }
 }
