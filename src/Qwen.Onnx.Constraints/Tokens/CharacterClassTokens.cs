@@ -18,7 +18,7 @@ internal sealed class CharacterClassTokens
     /// How many characters a run is followed for: most tokens are shorter, and a longer run would cost a grammar
     /// state per character (a long maximum length) for the few tokens past it.
     /// </summary>
-    public const int MaxCount = 16;
+    public const int MaxCount = 8;
 
     private readonly ulong[][] _pureUpTo;
     private readonly TokenTrie?[] _rests;
