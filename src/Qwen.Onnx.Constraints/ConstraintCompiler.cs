@@ -110,7 +110,7 @@ public sealed class ConstraintCompiler
         new(nfa, vocabulary, _tokenizer.VocabularySize, _tokenizer.EndOfTurnTokenIds, id => _tokenizer.GetTokenBytes(id).ToArray());
 
     /// <summary>
-    /// Runs a short constrained answer over the fresh index (a string through to the end of turn), so that the mask
+    /// Runs a short constrained answer over the fresh index (a string, up to its forced end of turn), so that the mask
     /// code is compiled by the JIT here, with the index, and not inside the first request's token steps.
     /// </summary>
     private Vocabulary Warmed(Vocabulary vocabulary)
@@ -120,7 +120,11 @@ public sealed class ConstraintCompiler
         foreach (int token in _tokenizer.Encode("\"ab\""))
         {
             _ = constraint.Mask(logits);
-            constraint.Accept(token);
+            if (!constraint.TryAccept(token))
+            {
+                // A tokenizer that splits the answer unusually only warms less: the warm-up must never fail the index.
+                return vocabulary;
+            }
         }
 
         _ = constraint.Mask(logits);
