@@ -40,12 +40,20 @@ internal static class BenchCommand
                 r.AddError($"--session-config sets '{repeated.Key}' more than once; give each key one value.");
             }
         });
-        var command = new Command("bench", "Measure load, time to first token, decode speed and allocations.") { model, prompt, maxNewTokens, runs, images, videos, audios, streams, threads, spinning, int8MatMul, sessionConfig, CliOptions.Json };
+        var tools = new Option<FileInfo?>("--tools") { Description = "Measure the auto tool mode's constraint (free text, or calls of these tools): a JSON array of {name, description, parameters}." };
+        var command = new Command("bench", "Measure load, time to first token, decode speed and allocations.") { model, prompt, maxNewTokens, runs, images, videos, audios, streams, threads, spinning, int8MatMul, sessionConfig, tools, CliOptions.Json };
         var format = new ResponseFormatArguments();
         format.AddTo(command);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(tools) is not null && (r.GetValue(format.JsonSchema) is not null || r.GetValue(format.JsonObject) || r.GetValue(format.Regex) is not null))
+            {
+                r.AddError("Give --tools or a response format, not both.");
+            }
+        });
         command.SetAction(async (result, ct) =>
         {
-            if (format.Format(result) is { IsText: false } constraint)
+            if ((result.GetValue(tools) is { } toolsFile ? AutoToolMode(toolsFile) : format.Format(result)) is { IsText: false } constraint)
             {
                 // With a format, bench measures what the constraint adds per token on the model's vocabulary.
                 ConstraintReport constrained = ConstraintBench.Run(await ModelLoading.ResolveFolderAsync(result.GetValue(model)!, ct), constraint, result.GetValue(maxNewTokens), Math.Max(1, result.GetValue(runs)));
@@ -69,6 +77,15 @@ internal static class BenchCommand
         command.Subcommands.Add(Preprocess());
         command.Subcommands.Add(Serve());
         return command;
+    }
+
+    private static ResponseFormat AutoToolMode(FileInfo file)
+    {
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(file.FullName));
+        return ResponseFormat.TextOrToolCall([.. document.RootElement.EnumerateArray().Select(t => new QwenTool(
+            t.GetProperty("name").GetString()!,
+            t.TryGetProperty("description", out JsonElement description) ? description.GetString() : null,
+            t.TryGetProperty("parameters", out JsonElement parameters) ? parameters.Clone() : null))]);
     }
 
     private static Command Serve()

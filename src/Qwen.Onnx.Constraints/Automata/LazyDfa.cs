@@ -5,7 +5,10 @@ namespace Qwen.Onnx.Constraints.Automata;
 /// <summary>
 /// The deterministic automaton of an <see cref="Nfa"/>, built on demand: a state is a set of NFA states, created the
 /// first time a byte leads to it, and every transition is remembered in a flat table, so after warm-up a step is one
-/// array read. Not thread-safe: its owner serialises access.
+/// array read. Bytes that no edge of the automaton tells apart form a class (a contiguous range: ASCII letters outside
+/// every literal, the continuation bytes of one UTF-8 range, ...); one transition is computed per class and filled in
+/// for all its bytes, so building a state costs a few dozen steps instead of up to 256. Not thread-safe: its owner
+/// serialises access.
 /// </summary>
 internal sealed class LazyDfa
 {
@@ -14,17 +17,28 @@ internal sealed class LazyDfa
 
     private readonly Nfa _nfa;
     private readonly Dictionary<int[], int> _ids = new(SetComparer.Instance);
+    private readonly Dictionary<int[], int> _byTargets = new(SetComparer.Instance);
     private readonly List<int[]> _sets = [];
     private readonly List<bool> _accepting = [];
-    private readonly bool[] _seen;
+    private readonly int[] _seenIn;
     private readonly Stack<int> _pending = new();
     private readonly List<int> _scratch = [];
+    private readonly List<int> _closure = [];
+    private int _closures;
+    private readonly byte[] _classEnds;
+    private readonly byte[] _classStarts = new byte[256];
     private int[] _table = [];
 
     public LazyDfa(Nfa nfa)
     {
         _nfa = nfa;
-        _seen = new bool[nfa.StateCount];
+        _classEnds = ClassEnds(nfa);
+        for (int b = 1; b < 256; b++)
+        {
+            _classStarts[b] = _classEnds[b - 1] == _classEnds[b] ? _classStarts[b - 1] : (byte)b;
+        }
+
+        _seenIn = new int[nfa.StateCount];
         _scratch.Add(nfa.Start);
         Start = Intern(Closure(_scratch));
     }
@@ -34,6 +48,9 @@ internal sealed class LazyDfa
     public int StateCount => _sets.Count;
 
     public bool IsAccepting(int state) => _accepting[state];
+
+    /// <summary>The last byte of <paramref name="value"/>'s class: every byte from it to there leads every state alike.</summary>
+    public byte ClassEnd(byte value) => _classEnds[value];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Next(int state, byte value)
@@ -56,14 +73,57 @@ internal sealed class LazyDfa
             }
         }
 
-        int next = _scratch.Count == 0 ? Dead : Intern(Closure(_scratch));
-        _table[(state << 8) | value] = next;
+        int next = _scratch.Count == 0 ? Dead : FromTargets();
+        int first = _classStarts[value];
+        _table.AsSpan((state << 8) | first, _classEnds[value] - first + 1).Fill(next);
+        return next;
+    }
+
+    /// <summary>Byte classes: a class ends wherever some edge's range starts after it or ends on it.</summary>
+    private static byte[] ClassEnds(Nfa nfa)
+    {
+        var cut = new bool[256];
+        cut[255] = true;
+        for (int s = 0; s < nfa.StateCount; s++)
+        {
+            foreach ((byte lo, byte hi, int _) in nfa.EdgesOf(s))
+            {
+                cut[hi] = true;
+                if (lo > 0)
+                {
+                    cut[lo - 1] = true;
+                }
+            }
+        }
+
+        var ends = new byte[256];
+        for (int b = 255; b >= 0; b--)
+        {
+            ends[b] = cut[b] ? (byte)b : ends[b + 1];
+        }
+
+        return ends;
+    }
+
+    // Many byte classes of a state reach the same NFA states (every letter inside a string): their closure is found once.
+    private int FromTargets()
+    {
+        _scratch.Sort();
+        int[] targets = [.. _scratch];
+        if (!_byTargets.TryGetValue(targets, out int next))
+        {
+            next = Intern(Closure(_scratch));
+            _byTargets.Add(targets, next);
+        }
+
         return next;
     }
 
     private int[] Closure(List<int> from)
     {
-        var result = new List<int>();
+        // A state is seen in this closure when its stamp is this closure's number: no clearing between closures.
+        int stamp = ++_closures;
+        _closure.Clear();
         foreach (int s in from)
         {
             _pending.Push(s);
@@ -71,28 +131,27 @@ internal sealed class LazyDfa
 
         while (_pending.TryPop(out int s))
         {
-            if (_seen[s])
+            if (_seenIn[s] == stamp)
             {
                 continue;
             }
 
-            _seen[s] = true;
-            result.Add(s);
+            _seenIn[s] = stamp;
+
+            // Only states with byte edges, and the accepting one, tell sets apart.
+            if (_nfa.EdgesOf(s).Length > 0 || s == _nfa.Accept)
+            {
+                _closure.Add(s);
+            }
+
             foreach (int e in _nfa.EpsilonOf(s))
             {
                 _pending.Push(e);
             }
         }
 
-        foreach (int s in result)
-        {
-            _seen[s] = false;
-        }
-
-        // Only states with byte edges, and the accepting one, tell sets apart.
-        result.RemoveAll(s => _nfa.EdgesOf(s).Count == 0 && s != _nfa.Accept);
-        result.Sort();
-        return [.. result];
+        _closure.Sort();
+        return [.. _closure];
     }
 
     private int Intern(int[] set)

@@ -2,11 +2,19 @@ using Qwen.Onnx.Constraints.Languages;
 
 namespace Qwen.Onnx.Constraints.Automata;
 
-/// <summary>A Thompson automaton over bytes for a <see cref="Language"/>: byte-range edges and epsilon edges, one accepting state.</summary>
+/// <summary>
+/// A Thompson automaton over bytes for a <see cref="Language"/>: byte-range edges and epsilon edges, one accepting
+/// state. Built in lists, then flattened into arrays, since the lazy automaton reads a state's edges for every
+/// transition it builds.
+/// </summary>
 internal sealed class Nfa
 {
     private readonly List<List<int>> _epsilon = [];
     private readonly List<List<(byte Lo, byte Hi, int To)>> _edges = [];
+    private readonly int[] _edgeStarts;
+    private readonly (byte Lo, byte Hi, int To)[] _edgeList;
+    private readonly int[] _epsilonStarts;
+    private readonly int[] _epsilonList;
 
     // A character set recurs (every copy of a bounded string's character): its UTF-8 split is computed once.
     private readonly Dictionary<CodePointSet, List<(byte Lo, byte Hi)[]>> _sequences = new(ReferenceEqualityComparer.Instance);
@@ -15,19 +23,40 @@ internal sealed class Nfa
     {
         Start = NewState();
         Accept = Add(language, Start);
+        (_edgeStarts, _edgeList) = Flatten(_edges);
+        (_epsilonStarts, _epsilonList) = Flatten(_epsilon);
+        _edges.Clear();
+        _epsilon.Clear();
     }
 
     public int Start { get; }
 
     public int Accept { get; }
 
-    public int StateCount => _edges.Count;
+    public int StateCount => _edgeStarts.Length - 1;
 
-    public IReadOnlyList<int> EpsilonOf(int state) => _epsilon[state];
+    public ReadOnlySpan<int> EpsilonOf(int state) => _epsilonList.AsSpan(_epsilonStarts[state].._epsilonStarts[state + 1]);
 
-    public IReadOnlyList<(byte Lo, byte Hi, int To)> EdgesOf(int state) => _edges[state];
+    public ReadOnlySpan<(byte Lo, byte Hi, int To)> EdgesOf(int state) => _edgeList.AsSpan(_edgeStarts[state].._edgeStarts[state + 1]);
 
     public static Nfa Build(Language language) => new(language);
+
+    private static (int[] Starts, T[] Items) Flatten<T>(List<List<T>> lists)
+    {
+        var starts = new int[lists.Count + 1];
+        for (int s = 0; s < lists.Count; s++)
+        {
+            starts[s + 1] = starts[s] + lists[s].Count;
+        }
+
+        var items = new T[starts[^1]];
+        for (int s = 0; s < lists.Count; s++)
+        {
+            lists[s].CopyTo(items, starts[s]);
+        }
+
+        return (starts, items);
+    }
 
     private int NewState()
     {

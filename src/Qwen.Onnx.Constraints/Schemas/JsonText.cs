@@ -11,12 +11,14 @@ internal static class JsonText
     /// <summary>How deeply an unconstrained value may nest objects and arrays.</summary>
     public const int AnyValueDepth = 3;
 
-    private static readonly CodePointSet Raw = CodePointSet.Of((0x20, 0x21), (0x23, 0x5B), (0x5D, CodePointSet.MaxCodePoint));
     private static readonly string[] ShortEscapes = ["\\b", "\\f", "\\n", "\\r", "\\t"];
     private static readonly CodePointSet Controls = CodePointSet.Of((0, 0x1F));
     private static readonly Language HexDigit = Language.Chars(CodePointSet.Of(('0', '9'), ('A', 'F'), ('a', 'f')));
     private static readonly Language Digit = Language.Chars(CodePointSet.Of(('0', '9')));
     private static readonly Language NonZeroDigit = Language.Chars(CodePointSet.Of(('1', '9')));
+
+    /// <summary>The characters a string holds as themselves (all but '"', '\' and the controls, which are escaped).</summary>
+    public static CodePointSet Raw { get; } = CodePointSet.Of((0x20, 0x21), (0x23, 0x5B), (0x5D, CodePointSet.MaxCodePoint));
 
     /// <summary>Any one character of a string's content, raw or escaped (a surrogate pair escape counts as one).</summary>
     public static Language AnyCharacter { get; } = Language.Choice(

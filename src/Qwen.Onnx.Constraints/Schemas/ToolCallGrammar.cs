@@ -14,6 +14,9 @@ internal static class ToolCallGrammar
 
     private const string Open = "<tool_call>";
 
+    /// <summary>The characters auto mode's text runs are made of: all but '&lt;', which may open a call.</summary>
+    public static CodePointSet TextCharacters { get; } = CodePointSet.Any.Except(CodePointSet.Single('<'));
+
     public static Language Compile(string tools) => Calls(tools, lenient: false);
 
     /// <summary>
@@ -38,7 +41,7 @@ internal static class ToolCallGrammar
     /// </summary>
     private static Language TextWithoutOpen()
     {
-        CodePointSet notOpen = CodePointSet.Any.Except(CodePointSet.Single('<'));
+        CodePointSet notOpen = TextCharacters;
         Language run = Language.Repeat(Language.Chars(notOpen), 0, null);
         var partials = new List<Language>();
         for (int read = 1; read < Open.Length; read++)

@@ -5,9 +5,10 @@ namespace Qwen.Onnx.Constraints.Tokens;
 
 /// <summary>
 /// A compiled constraint bound to a vocabulary: the lazy byte automaton and, per automaton state, the mask of tokens
-/// whose whole byte string the automaton accepts from there (computed once by a pruned walk of the token trie, then
-/// reused by every request: the mask depends on the state only). End-of-turn tokens are allowed exactly in accepting
-/// states. Shared by concurrent requests; the automaton and the cache are guarded by one lock, held for a lookup on
+/// whose whole byte string the automaton accepts from there (computed once, then reused by every request: the mask
+/// depends on the state only). A state that treats a whole character class alike (free text, inside a string) gets its
+/// mask from the vocabulary's class bitsets (<see cref="ClassRuns"/>); any other state from a pruned walk of the token
+/// trie. End-of-turn tokens are allowed exactly in accepting states. Shared by concurrent requests; the automaton and the cache are guarded by one lock, held for a lookup on
 /// the warm path.
 /// </summary>
 internal sealed class TokenGrammar
@@ -16,17 +17,18 @@ internal sealed class TokenGrammar
     public const int Finished = -3;
 
     private readonly LazyDfa _dfa;
-    private readonly Lazy<TokenTrie> _trie;
+    private readonly Lazy<Vocabulary> _vocabulary;
     private readonly int[] _endOfTurn;
     private readonly List<TokenMask?> _masks = [];
     private readonly Lock _gate = new();
     private readonly Func<int, byte[]> _tokenBytes;
+    private ClassRuns[]? _runs;
 
-    /// <summary>Binds an automaton to a vocabulary; the trie is only built when a mask is first needed.</summary>
-    public TokenGrammar(Nfa nfa, Lazy<TokenTrie> trie, int vocabularySize, IReadOnlyList<int> endOfTurn, Func<int, byte[]> tokenBytes)
+    /// <summary>Binds an automaton to a vocabulary; the vocabulary is only indexed when a mask is first needed.</summary>
+    public TokenGrammar(Nfa nfa, Lazy<Vocabulary> vocabulary, int vocabularySize, IReadOnlyList<int> endOfTurn, Func<int, byte[]> tokenBytes)
     {
         _dfa = new LazyDfa(nfa);
-        _trie = trie;
+        _vocabulary = vocabulary;
         _endOfTurn = [.. endOfTurn];
         _tokenBytes = tokenBytes;
         TokenBytes = new byte[vocabularySize][];
@@ -107,30 +109,12 @@ internal sealed class TokenGrammar
 
     private TokenMask Build(int state)
     {
-        TokenTrie trie = _trie.Value;
-        var bits = new ulong[(trie.VocabularySize + 63) >> 6];
-        int count = 0;
-        Span<int> states = trie.MaxDepth < 1024 ? stackalloc int[trie.MaxDepth + 1] : new int[trie.MaxDepth + 1];
-        states[0] = state;
-        byte[] nodeBytes = trie.Bytes;
-        int[] depths = trie.Depths, ends = trie.SubtreeEnds, starts = trie.TokenStarts, tokens = trie.Tokens;
-        for (int i = 0; i < nodeBytes.Length;)
+        Vocabulary vocabulary = _vocabulary.Value;
+        _runs ??= [.. vocabulary.Classes.Select(c => new ClassRuns(_dfa, c))];
+        var bits = new ulong[(vocabulary.Trie.VocabularySize + 63) >> 6];
+        if (!_runs.Any(r => r.TryMask(state, bits)))
         {
-            int depth = depths[i];
-            int next = _dfa.Next(states[depth - 1], nodeBytes[i]);
-            if (next == LazyDfa.Dead)
-            {
-                i = ends[i];
-                continue;
-            }
-
-            states[depth] = next;
-            for (int t = starts[i]; t < starts[i + 1]; t++)
-            {
-                bits[tokens[t] >> 6] |= 1UL << (tokens[t] & 63);
-            }
-
-            i++;
+            vocabulary.Trie.Walk(_dfa, state, bits);
         }
 
         if (_dfa.IsAccepting(state))
@@ -141,6 +125,7 @@ internal sealed class TokenGrammar
             bits[end >> 6] |= 1UL << (end & 63);
         }
 
+        int count = 0;
         foreach (ulong word in bits)
         {
             count += BitOperations.PopCount(word);

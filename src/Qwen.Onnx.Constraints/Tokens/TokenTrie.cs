@@ -1,12 +1,15 @@
+using System.Runtime.CompilerServices;
+using Qwen.Onnx.Constraints.Automata;
 using Qwen.Onnx.Tokenization;
 
 namespace Qwen.Onnx.Constraints.Tokens;
 
 /// <summary>
-/// The byte strings of every ordinary token of a vocabulary as a trie flattened in depth-first order: node i holds one
-/// byte at a depth, the index just past its subtree, and the tokens that end there. Walking it against an automaton is
-/// a linear scan that skips a whole subtree as soon as its prefix is rejected, so the tokens sharing a rejected prefix
-/// cost one step together. Special tokens (end of turn, vision pads, ...) are left out: they are not text.
+/// Byte strings of tokens (every ordinary token of a vocabulary, or the parts of some tokens) as a trie flattened in
+/// depth-first order: node i holds one byte at a depth, the index just past its subtree, and the tokens that end there.
+/// Walking it against an automaton is a linear scan that skips a whole subtree as soon as its prefix is rejected, so
+/// the tokens sharing a rejected prefix cost one step together. Special tokens (end of turn, vision pads, ...) are left
+/// out: they are not text.
 /// </summary>
 internal sealed class TokenTrie
 {
@@ -37,28 +40,62 @@ internal sealed class TokenTrie
     /// <summary>One more than the largest token id of the tokenizer.</summary>
     public int VocabularySize { get; }
 
-    public static TokenTrie FromTokenizer(QwenTokenizer tokenizer)
+    /// <summary>The ordinary tokens of a vocabulary with their byte strings: the entries of its trie.</summary>
+    public static List<(byte[] Bytes, int Id)> EntriesOf(QwenTokenizer tokenizer)
     {
-        var ids = new List<int>();
+        var entries = new List<(byte[] Bytes, int Id)>();
         for (int id = 0; id < tokenizer.VocabularySize; id++)
         {
             if (!tokenizer.IsSpecial(id) && tokenizer.GetTokenBytes(id).Length > 0)
             {
-                ids.Add(id);
+                entries.Add((tokenizer.GetTokenBytes(id).ToArray(), id));
             }
         }
 
-        byte[][] strings = new byte[tokenizer.VocabularySize][];
-        foreach (int id in ids)
-        {
-            strings[id] = tokenizer.GetTokenBytes(id).ToArray();
-        }
-
-        ids.Sort((a, b) => strings[a].AsSpan().SequenceCompareTo(strings[b]));
-        return Build(ids, strings, tokenizer.VocabularySize);
+        return entries;
     }
 
-    private static TokenTrie Build(List<int> sortedIds, byte[][] strings, int vocabularySize)
+    /// <summary>The trie of some byte strings (non-empty), each standing for a token of a vocabulary of <paramref name="vocabularySize"/>.</summary>
+    public static TokenTrie Of(List<(byte[] Bytes, int Id)> entries, int vocabularySize)
+    {
+        List<(byte[] Bytes, int Id)> sorted = [.. entries];
+        sorted.Sort((a, b) => a.Bytes.AsSpan().SequenceCompareTo(b.Bytes));
+        return Build(sorted, vocabularySize);
+    }
+
+    /// <summary>
+    /// Sets the bit of every token whose whole byte string <paramref name="dfa"/> reads from <paramref name="state"/>
+    /// without dying: a linear scan that skips a rejected prefix's subtree. Fully optimised from its first call, since
+    /// a fresh process's first masks are walked before tiering would promote it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Walk(LazyDfa dfa, int state, ulong[] bits)
+    {
+        Span<int> states = MaxDepth < 1024 ? stackalloc int[MaxDepth + 1] : new int[MaxDepth + 1];
+        states[0] = state;
+        byte[] nodeBytes = Bytes;
+        int[] depths = Depths, ends = SubtreeEnds, starts = TokenStarts, tokens = Tokens;
+        for (int i = 0; i < nodeBytes.Length;)
+        {
+            int depth = depths[i];
+            int next = dfa.Next(states[depth - 1], nodeBytes[i]);
+            if (next == LazyDfa.Dead)
+            {
+                i = ends[i];
+                continue;
+            }
+
+            states[depth] = next;
+            for (int t = starts[i]; t < starts[i + 1]; t++)
+            {
+                bits[tokens[t] >> 6] |= 1UL << (tokens[t] & 63);
+            }
+
+            i++;
+        }
+    }
+
+    private static TokenTrie Build(List<(byte[] Bytes, int Id)> sorted, int vocabularySize)
     {
         var bytes = new List<byte>();
         var depths = new List<int>();
@@ -67,9 +104,8 @@ internal sealed class TokenTrie
         var tokens = new List<int>();
         var path = new List<int>();
         byte[] previous = [];
-        foreach (int id in sortedIds)
+        foreach ((byte[] current, int id) in sorted)
         {
-            byte[] current = strings[id];
             int common = 0;
             while (common < previous.Length && common < current.Length && previous[common] == current[common])
             {

@@ -1,0 +1,25 @@
+using Qwen.Onnx.Constraints.Schemas;
+using Qwen.Onnx.Tokenization;
+
+namespace Qwen.Onnx.Constraints.Tokens;
+
+/// <summary>
+/// What mask building needs of a vocabulary, built once per tokenizer and shared by every format compiled for it: the
+/// token trie, and the tokens read through the character classes that the large masks are made of (auto mode's text,
+/// JSON strings), widest first.
+/// </summary>
+internal sealed class Vocabulary
+{
+    public Vocabulary(QwenTokenizer tokenizer)
+    {
+        List<(byte[] Bytes, int Id)> entries = TokenTrie.EntriesOf(tokenizer);
+        Trie = TokenTrie.Of(entries, tokenizer.VocabularySize);
+        Classes = [
+            new CharacterClassTokens(ToolCallGrammar.TextCharacters, entries, tokenizer.VocabularySize),
+            new CharacterClassTokens(JsonText.Raw, entries, tokenizer.VocabularySize)];
+    }
+
+    public TokenTrie Trie { get; }
+
+    public IReadOnlyList<CharacterClassTokens> Classes { get; }
+}
