@@ -7,13 +7,15 @@ namespace Qwen.Onnx.Multimodal.Tests;
 /// <summary>
 /// <see cref="QwenModelOptions.QuantizedMatMulInt8"/> on a tiny 4-bit onnx-community export (MatMulNBits without an
 /// accuracy level, as onnxruntime's quantizer writes them): the rewritten graph is saved once beside the original,
-/// every MatMulNBits of it computes in int8, the original is untouched, and later loads reuse the copy.
+/// every MatMulNBits of it computes in int8, the original is untouched, and later loads reuse the copy. An fp32
+/// export, which has no MatMulNBits, gets an empty marker and no copy.
 /// </summary>
 [Parallelizable(ParallelScope.None)]
 public class Int8MatMulTests
 {
     private string _folder = null!;
     private string _original = null!;
+    private string _fp32Folder = null!;
 
     [OneTimeSetUp]
     public void Write()
@@ -21,10 +23,16 @@ public class Int8MatMulTests
         _folder = Directory.CreateTempSubdirectory("qwen-q4-").FullName;
         SyntheticModelFactory.Write(_folder, new TinyQwenConfig(), visionLanguage: false, SyntheticPrecision.Q4, SyntheticLayout.OnnxCommunity);
         _original = Path.Combine(_folder, "onnx", "model_q4.onnx");
+        _fp32Folder = Directory.CreateTempSubdirectory("qwen-fp32-").FullName;
+        SyntheticModelFactory.Write(_fp32Folder, new TinyQwenConfig(), visionLanguage: false, SyntheticPrecision.Fp32, SyntheticLayout.OnnxCommunity);
     }
 
     [OneTimeTearDown]
-    public void Delete() => Directory.Delete(_folder, recursive: true);
+    public void Delete()
+    {
+        Directory.Delete(_folder, recursive: true);
+        Directory.Delete(_fp32Folder, recursive: true);
+    }
 
     private string[] Rewritten => Directory.GetFiles(Path.Combine(_folder, "onnx"), "model_q4.int8-*.onnx");
 
@@ -70,6 +78,21 @@ public class Int8MatMulTests
         }
 
         Assert.That((Rewritten.Single(), File.GetLastWriteTimeUtc(saved)), Is.EqualTo((saved, written)));
+    }
+
+    [Test]
+    public async Task AGraphWithoutMatMulNBitsGetsAMarkerAndNoCopy()
+    {
+        for (int load = 0; load < 2; load++)
+        {
+            await using (await QwenModel.LoadAsync(_fp32Folder, new QwenModelOptions { QuantizedMatMulInt8 = true }))
+            {
+            }
+        }
+
+        string[] made = [.. Directory.GetFiles(Path.Combine(_fp32Folder, "onnx"), "model.int8-*").Select(Path.GetFileName)!];
+        Assert.That(made, Has.Length.EqualTo(1).And.All.EndsWith(".unchanged"));
+        Assert.That(new FileInfo(Path.Combine(_fp32Folder, "onnx", made[0])).Length, Is.Zero);
     }
 
     /// <summary>The number of MatMulNBits nodes and each one's accuracy_level (-1: not set), read with OnnxSharp.</summary>

@@ -12,6 +12,8 @@ namespace Qwen.Onnx.Runtime.Rewrites;
 /// instead of dequantising the 4-bit weights to fp32. Exports made by onnxruntime's 4-bit quantizer leave the level
 /// at 0, the fp32 path. The rewritten graph is written once beside the original, named after the original's size and
 /// time stamp, so the next load opens it directly and any external weight file is still found by its relative path.
+/// A graph with nothing to rewrite gets an empty marker of the same name instead, so later loads do not parse it again
+/// (an fp32 graph with inline weights is gigabytes).
 /// </summary>
 internal static class Int8MatMulRewrite
 {
@@ -20,10 +22,16 @@ internal static class Int8MatMulRewrite
     /// <summary>The graph to open: the rewritten copy, or the original when it has no MatMulNBits to change or the folder is read-only.</summary>
     public static string Apply(string graphPath, ILogger? logger)
     {
-        string target = RewrittenPath(graphPath);
+        string stem = RewrittenStem(graphPath);
+        string target = stem + ".onnx", unchanged = stem + ".unchanged";
         if (File.Exists(target))
         {
             return target;
+        }
+
+        if (File.Exists(unchanged))
+        {
+            return graphPath;
         }
 
         ModelProto model;
@@ -33,18 +41,24 @@ internal static class Int8MatMulRewrite
         }
 
         int changed = Rewrite(model.Graph);
-        if (changed == 0)
-        {
-            return graphPath;
-        }
-
         try
         {
-            Save(model, graphPath, target);
+            RemoveStale(graphPath);
+            if (changed == 0)
+            {
+                File.WriteAllBytes(unchanged, []);
+                return graphPath;
+            }
+
+            Save(model, target);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            logger?.RewriteNotSaved(Path.GetFileName(graphPath), e.Message);
+            if (changed > 0)
+            {
+                logger?.RewriteNotSaved(Path.GetFileName(graphPath), e.Message);
+            }
+
             return graphPath;
         }
 
@@ -94,14 +108,19 @@ internal static class Int8MatMulRewrite
         return true;
     }
 
-    /// <summary>Writes through a temporary file and moves it in whole, so a concurrent load never opens half a graph.</summary>
-    private static void Save(ModelProto model, string graphPath, string target)
+    /// <summary>Deletes copies and markers made for earlier versions of the graph.</summary>
+    private static void RemoveStale(string graphPath)
     {
-        foreach (string stale in Directory.EnumerateFiles(Path.GetDirectoryName(target)!, Path.GetFileNameWithoutExtension(graphPath) + ".int8-*.onnx"))
+        string name = Path.GetFileNameWithoutExtension(graphPath) + ".int8-*";
+        foreach (string stale in Directory.EnumerateFiles(Path.GetDirectoryName(Path.GetFullPath(graphPath))!, name).Where(f => f.EndsWith(".onnx", StringComparison.Ordinal) || f.EndsWith(".unchanged", StringComparison.Ordinal)))
         {
             File.Delete(stale);
         }
+    }
 
+    /// <summary>Writes through a temporary file and moves it in whole, so a concurrent load never opens half a graph.</summary>
+    private static void Save(ModelProto model, string target)
+    {
         string staging = target + ".tmp-" + Guid.NewGuid().ToString("N");
         using (FileStream file = File.Create(staging))
         {
@@ -111,11 +130,11 @@ internal static class Int8MatMulRewrite
         File.Move(staging, target, overwrite: true);
     }
 
-    /// <summary><c>name.int8-&lt;stamp&gt;.onnx</c> beside the original; the stamp changes when the original does.</summary>
-    internal static string RewrittenPath(string graphPath)
+    /// <summary><c>name.int8-&lt;stamp&gt;</c> beside the original (then <c>.onnx</c> or <c>.unchanged</c>); the stamp changes when the original does.</summary>
+    private static string RewrittenStem(string graphPath)
     {
         var info = new FileInfo(graphPath);
         byte[] stamp = SHA256.HashData(Encoding.UTF8.GetBytes($"{info.Length}|{info.LastWriteTimeUtc.Ticks}"));
-        return Path.Combine(info.DirectoryName!, $"{Path.GetFileNameWithoutExtension(graphPath)}.int8-{Convert.ToHexStringLower(stamp)[..12]}.onnx");
+        return Path.Combine(info.DirectoryName!, $"{Path.GetFileNameWithoutExtension(graphPath)}.int8-{Convert.ToHexStringLower(stamp)[..12]}");
     }
 }
