@@ -86,9 +86,4 @@ internal sealed class TokenMask
 
         logits[covered..].Fill(float.NegativeInfinity);
     }
-
-    /// <summary>Whether <paramref name="token"/> is allowed.</summary>
-    public bool Allows(int token) => _ids is { } ids
-        ? Array.IndexOf(ids, token) >= 0
-        : (uint)token < (uint)(_bits!.Length << 6) && (_bits[token >> 6] & (1UL << (token & 63))) != 0;
 }
