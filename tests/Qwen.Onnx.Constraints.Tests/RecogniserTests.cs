@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Qwen.Onnx.Constraints.Automata;
 
 namespace Qwen.Onnx.Constraints.Tests;
@@ -101,6 +102,47 @@ public sealed class RecogniserTests
     [TestCase("\"ab12\"", false)]
     public void Patterns_match_the_whole_string(string text, bool accepted) =>
         Check(Schema("{\"type\":\"string\",\"pattern\":\"^[a-z]{2}\\\\d$\"}"), text, accepted);
+
+    [TestCase("^[A-Z]+$", 0, 3, "\"ABC\"", true)]
+    [TestCase("^[A-Z]+$", 0, 3, "\"ABCD\"", false)]
+    [TestCase("^[a-z]{2}[0-9]*$", 4, 5, "\"ab1\"", false)]
+    [TestCase("^[a-z]{2}[0-9]*$", 4, 5, "\"ab12\"", true)]
+    [TestCase("^[a-z]{2}[0-9]*$", 4, 5, "\"ab123\"", true)]
+    [TestCase("^[a-z]{2}[0-9]*$", 4, 5, "\"ab1234\"", false)]
+    [TestCase("^(abc|de|f+)$", 0, 2, "\"abc\"", false)]
+    [TestCase("^(abc|de|f+)$", 0, 2, "\"de\"", true)]
+    [TestCase("^(abc|de|f+)$", 0, 2, "\"ff\"", true)]
+    [TestCase("^(abc|de|f+)$", 0, 2, "\"fff\"", false)]
+    [TestCase("^(ab)*$", 1, 5, "\"\"", false)]
+    [TestCase("^(ab)*$", 1, 5, "\"abab\"", true)]
+    [TestCase("^(ab)*$", 1, 5, "\"ababab\"", false)]
+    [TestCase("^x(é|ü)+$", 0, 3, "\"xéü\"", true)]
+    [TestCase("^x(é|ü)+$", 0, 3, "\"xéüé\"", false)]
+    [TestCase("^[a-z]{3}$", 0, 10, "\"abc\"", true)]
+    public void Lengths_bound_patterns_exactly(string pattern, int minLength, int maxLength, string text, bool accepted)
+    {
+        string schema = JsonSerializer.Serialize(new { type = "string", pattern, minLength, maxLength });
+        Check(Schema(schema), text, accepted);
+        Assert.That(IndependentValidator.Problems(schema, text) is null, Is.EqualTo(accepted), "JsonSchema.Net agrees");
+    }
+
+    [TestCase("email", "\"ann.lee@example.org\"")]
+    [TestCase("uuid", "\"123e4567-e89b-12d3-a456-426614174000\"")]
+    [TestCase("date", "\"2024-03-31\"")]
+    public void Lengths_a_format_already_implies_are_accepted(string format, string text) =>
+        Check(Schema($"{{\"type\":\"string\",\"format\":\"{format}\",\"minLength\":1,\"maxLength\":254}}"), text, accepted: true);
+
+    [Test]
+    public void A_length_that_cannot_bound_a_pattern_exactly_names_the_keyword() =>
+        Assert.That(
+            () => ConstraintCompiler.ToLanguage(Schema("{\"type\":\"string\",\"pattern\":\"^[a-z]+-[a-z]+$\",\"maxLength\":8}")),
+            Throws.TypeOf<NotSupportedException>().With.Message.Contains("'maxLength' at '#/maxLength'"));
+
+    [Test]
+    public void A_length_no_pattern_match_can_have_admits_no_value() =>
+        Assert.That(
+            () => ConstraintCompiler.ToLanguage(Schema("{\"type\":\"string\",\"pattern\":\"^[a-z]{3}$\",\"maxLength\":2}")),
+            Throws.TypeOf<ArgumentException>().With.Message.Contains("admits no value"));
 
     [TestCase("\"say \\\"hi\\\"\"", true)]
     [TestCase("\"say \"hi\"\"", false)]

@@ -208,12 +208,9 @@ internal sealed class JsonSchemaCompiler
             return JsonText.String(minLength, maxLength);
         }
 
-        if (minLength != 0 || maxLength is not null)
-        {
-            throw Unsupported(maxLength is null ? "minLength" : "maxLength", pointer, $" together with '{rule}' (put the length into the pattern)");
-        }
-
-        return JsonText.Quoted(JsonText.Escaped(content));
+        Language bounded = LengthBounds.Restrict(content, minLength, maxLength)
+            ?? throw Unsupported(maxLength is null ? "minLength" : "maxLength", pointer, $" together with this '{rule}', whose length it cannot bound exactly (it has more than one part of variable length): put the length into the pattern");
+        return JsonText.Quoted(JsonText.Escaped(bounded));
     }
 
     private static int? Count(JsonElement schema, string keyword, string pointer) =>
