@@ -19,7 +19,6 @@ public sealed class ConstraintCompiler
     private readonly QwenTokenizer _tokenizer;
     private readonly Lazy<Vocabulary> _vocabulary;
     private readonly ConcurrentDictionary<ResponseFormat, Lazy<TokenGrammar>> _compiled = new();
-    private readonly ConcurrentDictionary<ResponseFormat, string> _guidance = new();
 
     /// <summary>Creates a compiler for a vocabulary.</summary>
     /// <param name="tokenizer">The model's tokenizer: its token byte strings and end-of-turn tokens.</param>
@@ -51,15 +50,6 @@ public sealed class ConstraintCompiler
     /// <exception cref="NotSupportedException">A JSON Schema keyword or regular-expression feature is outside the supported subset; the message names it (and its JSON pointer).</exception>
     /// <exception cref="ArgumentException">The schema or pattern is malformed, or admits no value.</exception>
     public static void Validate(ResponseFormat format) => _ = ToLanguage(format);
-
-    /// <summary>
-    /// The format as a regular expression in the syntax of Rust's regex crate, for ONNX Runtime GenAI's guidance
-    /// (llguidance): exactly the language <see cref="Create"/> enforces, bounds and compact whitespace included.
-    /// </summary>
-    /// <param name="format">A format other than <see cref="ResponseFormat.Text"/>.</param>
-    /// <remarks>Written once per format and kept, like the compiled grammar, for every later request.</remarks>
-    /// <exception cref="NotSupportedException">As for <see cref="Create"/>.</exception>
-    public string ToGuidanceRegex(ResponseFormat format) => _guidance.GetOrAdd(format, f => RegexWriter.Write(ToLanguage(f)));
 
     /// <summary>A fresh constraint for one request, or <see langword="null"/> for <see cref="ResponseFormat.Text"/>.</summary>
     /// <param name="format">The format.</param>

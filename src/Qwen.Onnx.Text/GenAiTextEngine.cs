@@ -85,7 +85,6 @@ public sealed class GenAiTextEngine : IQwenEngine
         long started = Stopwatch.GetTimestamp();
         request.Options.Validate();
 
-        // Only follows GenAI's tokens, to tell whether the value is complete; llguidance does the masking.
         TokenConstraint? constraint = _constraints.Create(request.Options.ResponseFormat);
         using RequestGate.Lease lease = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         CancellationToken token = lease.Token;
@@ -103,11 +102,6 @@ public sealed class GenAiTextEngine : IQwenEngine
         SearchOptions.Apply(parameters, request.Options, Math.Min(_config.ContextLength, prompt.Length + request.Options.MaxNewTokens));
         if (constraint is not null)
         {
-            // The same bounded language as the multimodal engine, as a regex: llguidance's json_schema would let the
-            // model pad with whitespace and write numbers of any length. Fast-forward tokens stay off: GenAI would
-            // append several tokens in one step, and this loop reads one per step (a forced token is still the only
-            // one left to sample).
-            parameters.SetGuidance("regex", _constraints.ToGuidanceRegex(request.Options.ResponseFormat), enableFFTokens: false);
             streamer.ConstraintComplete = () => constraint.IsComplete;
         }
 
@@ -126,9 +120,15 @@ public sealed class GenAiTextEngine : IQwenEngine
                 break;
             }
 
+            if (constraint is not null)
+            {
+                // The multimodal engine's masks on GenAI's logits; GenAI samples among the tokens left.
+                GeneratorLogits.Mask(generator, constraint);
+            }
+
             RunNative(generator, null, token);
             int next = generator.GetNextTokens()[0];
-            constraint?.TryAccept(next);
+            constraint?.Accept(next);
             yield return streamer.OnToken(next);
         }
     }

@@ -119,6 +119,17 @@ public sealed class RecogniserTests
     [TestCase("^x(é|ü)+$", 0, 3, "\"xéü\"", true)]
     [TestCase("^x(é|ü)+$", 0, 3, "\"xéüé\"", false)]
     [TestCase("^[a-z]{3}$", 0, 10, "\"abc\"", true)]
+    [TestCase("^[A-Z]+[0-9]?$", 2, 4, "\"A\"", false)]
+    [TestCase("^[A-Z]+[0-9]?$", 2, 4, "\"A1\"", true)]
+    [TestCase("^[A-Z]+[0-9]?$", 2, 4, "\"ABC1\"", true)]
+    [TestCase("^[A-Z]+[0-9]?$", 2, 4, "\"ABCD1\"", false)]
+    [TestCase("^[A-Z]+[0-9]?$", 2, 4, "\"ABCDE\"", false)]
+    [TestCase("^[a-z]+-[a-z]+$", 0, 5, "\"ab-cd\"", true)]
+    [TestCase("^[a-z]+-[a-z]+$", 0, 5, "\"ab-cde\"", false)]
+    [TestCase("^(é|日本)+$", 0, 3, "\"日本é\"", true)]
+    [TestCase("^(é|日本)+$", 0, 3, "\"ééé\"", true)]
+    [TestCase("^(é|日本)+$", 0, 3, "\"日本日本\"", false)]
+    [TestCase("^(é|日本)+$", 0, 3, "\"éééé\"", false)]
     public void Lengths_bound_patterns_exactly(string pattern, int minLength, int maxLength, string text, bool accepted)
     {
         string schema = JsonSerializer.Serialize(new { type = "string", pattern, minLength, maxLength });
@@ -135,7 +146,7 @@ public sealed class RecogniserTests
     [Test]
     public void A_length_that_cannot_bound_a_pattern_exactly_names_the_keyword() =>
         Assert.That(
-            () => ConstraintCompiler.ToLanguage(Schema("{\"type\":\"string\",\"pattern\":\"^[a-z]+-[a-z]+$\",\"maxLength\":8}")),
+            () => ConstraintCompiler.ToLanguage(Schema("{\"type\":\"string\",\"format\":\"email\",\"maxLength\":40}")),
             Throws.TypeOf<NotSupportedException>().With.Message.Contains("'maxLength' at '#/maxLength'"));
 
     [Test]

@@ -4,8 +4,9 @@ namespace Qwen.Onnx.Constraints.Languages;
 /// Word lengths of a <see cref="Language"/>, in code points (what JSON Schema's <c>minLength</c>/<c>maxLength</c>
 /// count), and the exact restriction of a language to a length range where the restriction stays a plain
 /// <see cref="Language"/> (so the same language still becomes the GenAI regular expression). That covers bounds a
-/// pattern or format already implies, alternatives, repeats of a fixed-length part and sequences with one part of
-/// variable length; other shapes would need an automaton product, which a regular expression cannot write.
+/// pattern or format already implies, alternatives, repeats, and sequences (several parts of variable length are split
+/// into alternatives by the length of the first, within a node budget, since a regular expression cannot write the
+/// automaton product that would be smaller).
 /// </summary>
 internal static class LengthBounds
 {
@@ -23,9 +24,19 @@ internal static class LengthBounds
 
     /// <summary>
     /// The words of <paramref name="language"/> with <paramref name="min"/> to <paramref name="max"/> code points, or
-    /// <see langword="null"/> when that set has no exact <see cref="Language"/> form here.
+    /// <see langword="null"/> when that set has no exact <see cref="Language"/> form here, or only one larger than
+    /// <see cref="Budget"/> nodes.
     /// </summary>
     public static Language? Restrict(Language language, int min, int? max)
+    {
+        int budget = Budget;
+        return Restrict(language, min, max, ref budget);
+    }
+
+    /// <summary>The most nodes a restriction may add: splitting several variable parts multiplies alternatives.</summary>
+    internal const int Budget = 2048;
+
+    private static Language? Restrict(Language language, int min, int? max, ref int budget)
     {
         (int shortest, int? longest) = Of(language);
         int low = Math.Max(min, shortest);
@@ -40,21 +51,26 @@ internal static class LengthBounds
             return language;
         }
 
+        if (--budget < 0)
+        {
+            return null;
+        }
+
         return language switch
         {
-            ChoiceLanguage choice => RestrictEach(choice.Options, low, high),
-            RepeatLanguage repeat => RestrictRepeat(repeat, low, high),
-            SequenceLanguage sequence => RestrictSequence(sequence.Parts, low, high),
+            ChoiceLanguage choice => RestrictEach(choice.Options, low, high, ref budget),
+            RepeatLanguage repeat => RestrictRepeat(repeat, low, high, ref budget),
+            SequenceLanguage sequence => RestrictSequence(sequence.Parts, low, high, ref budget),
             _ => null,
         };
     }
 
-    private static Language? RestrictEach(Language[] options, int min, int? max)
+    private static Language? RestrictEach(Language[] options, int min, int? max, ref int budget)
     {
         var restricted = new Language[options.Length];
         for (int i = 0; i < options.Length; i++)
         {
-            if (Restrict(options[i], min, max) is not { } option)
+            if (Restrict(options[i], min, max, ref budget) is not { } option)
             {
                 return null;
             }
@@ -65,50 +81,95 @@ internal static class LengthBounds
         return Language.Choice(restricted);
     }
 
-    /// <summary>n copies of a part of fixed length k have n·k code points, so the bounds become bounds on n.</summary>
-    private static Language? RestrictRepeat(RepeatLanguage repeat, int min, int? max)
+    /// <summary>
+    /// n copies of a part of fixed length k have n·k code points, so the bounds become bounds on n. A part of variable
+    /// (never empty) length under an upper bound is repeated at most max / shortest times: each count is a sequence.
+    /// </summary>
+    private static Language? RestrictRepeat(RepeatLanguage repeat, int min, int? max, ref int budget)
     {
-        (int k, int? longest) = Of(repeat.Part);
-        if (longest != k || k == 0)
+        (int shortest, int? longest) = Of(repeat.Part);
+        if (longest == shortest && shortest > 0)
+        {
+            return Language.Repeat(repeat.Part, Math.Max(repeat.Min, (min + shortest - 1) / shortest), Lower(repeat.Max, max / shortest));
+        }
+
+        if (max is null || shortest == 0)
         {
             return null;
         }
 
-        int fewest = Math.Max(repeat.Min, (min + k - 1) / k);
-        int? most = Lower(repeat.Max, max / k);
-        return Language.Repeat(repeat.Part, fewest, most);
-    }
-
-    /// <summary>With every other part of fixed length, the one variable part takes what the bounds leave.</summary>
-    private static Language? RestrictSequence(Language[] parts, int min, int? max)
-    {
-        int fixedLength = 0, variable = -1;
-        for (int i = 0; i < parts.Length; i++)
+        var counts = new Language[Math.Max(0, Math.Min(repeat.Max ?? int.MaxValue, max.Value / shortest) - repeat.Min + 1)];
+        for (int i = 0; i < counts.Length; i++)
         {
-            (int shortest, int? longest) = Of(parts[i]);
-            if (longest == shortest)
-            {
-                fixedLength += shortest;
-            }
-            else if (variable >= 0)
+            if (Restrict(Language.Sequence([.. Enumerable.Repeat(repeat.Part, repeat.Min + i)]), min, max, ref budget) is not { } count)
             {
                 return null;
             }
-            else
-            {
-                variable = i;
-            }
+
+            counts[i] = count;
         }
 
-        if (variable < 0 || Restrict(parts[variable], Math.Max(0, min - fixedLength), max - fixedLength) is not { } restricted)
+        return Language.Choice(counts);
+    }
+
+    /// <summary>
+    /// With every other part of fixed length, the one variable part takes what the bounds leave; with several, each
+    /// length the first variable part can take is an alternative, and the rest takes what that leaves.
+    /// </summary>
+    private static Language? RestrictSequence(Language[] parts, int min, int? max, ref int budget)
+    {
+        int fixedLength = 0, first = -1, variables = 0;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            (int shortest, int? longest) = Of(parts[i]);
+            fixedLength += longest == shortest ? shortest : 0;
+            first = longest == shortest || first >= 0 ? first : i;
+            variables += longest == shortest ? 0 : 1;
+        }
+
+        if (variables == 1)
+        {
+            return Replace(parts, first, Restrict(parts[first], Math.Max(0, min - fixedLength), max - fixedLength, ref budget));
+        }
+
+        if (max is null)
+        {
+            return null;
+        }
+
+        // Split into the first variable part and the rest (fixed parts before it stay in front).
+        Language head = parts[first], rest = Language.Sequence(parts[(first + 1)..]);
+        int before = LengthOf(parts[..first]);
+        (int headShortest, int? headLongest) = Of(head);
+        var options = new List<Language>();
+        for (int length = headShortest; length <= Lower(headLongest, max - before); length++)
+        {
+            Language? exact = Restrict(head, length, length, ref budget);
+            Language? tail = exact is null ? null : Restrict(rest, Math.Max(0, min - before - length), max - before - length, ref budget);
+            if (exact is null || tail is null)
+            {
+                return null;
+            }
+
+            options.Add(Language.Sequence([.. parts[..first], exact, tail]));
+        }
+
+        return Language.Choice([.. options]);
+    }
+
+    private static Language? Replace(Language[] parts, int index, Language? part)
+    {
+        if (part is null)
         {
             return null;
         }
 
         Language[] result = [.. parts];
-        result[variable] = restricted;
+        result[index] = part;
         return Language.Sequence(result);
     }
+
+    private static int LengthOf(Language[] fixedParts) => fixedParts.Sum(p => Of(p).Min);
 
     private static (int Min, int? Max) Sum(Language[] parts)
     {
