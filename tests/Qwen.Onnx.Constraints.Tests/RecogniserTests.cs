@@ -73,6 +73,33 @@ public sealed class RecogniserTests
     public void Integers_stay_inside_their_minimum_and_maximum(string text, bool accepted) =>
         Check(Schema("{\"type\":\"integer\",\"minimum\":-128,\"maximum\":127}"), text, accepted);
 
+    [TestCase("{\"exclusiveMinimum\":3,\"exclusiveMaximum\":7}", "3", false)]
+    [TestCase("{\"exclusiveMinimum\":3,\"exclusiveMaximum\":7}", "4", true)]
+    [TestCase("{\"exclusiveMinimum\":3,\"exclusiveMaximum\":7}", "6", true)]
+    [TestCase("{\"exclusiveMinimum\":3,\"exclusiveMaximum\":7}", "7", false)]
+    [TestCase("{\"exclusiveMinimum\":2.5,\"maximum\":4}", "2", false)]
+    [TestCase("{\"exclusiveMinimum\":2.5,\"maximum\":4}", "3", true)]
+    [TestCase("{\"exclusiveMinimum\":-1.0,\"exclusiveMaximum\":1.0}", "0", true)]
+    [TestCase("{\"exclusiveMinimum\":-1.0,\"exclusiveMaximum\":1.0}", "1", false)]
+    [TestCase("{\"minimum\":5,\"exclusiveMinimum\":5,\"maximum\":6}", "5", false)]
+    [TestCase("{\"minimum\":5,\"exclusiveMinimum\":5,\"maximum\":6}", "6", true)]
+    [TestCase("{\"exclusiveMaximum\":-9223372036854775807}", "-9223372036854775808", true)]
+    [TestCase("{\"exclusiveMaximum\":-9223372036854775807}", "-9223372036854775807", false)]
+    public void Exclusive_bounds_move_one_integer_inwards(string bounds, string text, bool accepted)
+    {
+        string schema = $"{{\"type\":\"integer\",{bounds[1..]}";
+        Check(Schema(schema), text, accepted);
+        Assert.That(IndependentValidator.Problems(schema, text) is null, Is.EqualTo(accepted), "JsonSchema.Net agrees");
+    }
+
+    [Test]
+    public void An_exclusive_bound_no_integer_passes_admits_no_value() =>
+        Assert.That(() => ConstraintCompiler.ToLanguage(Schema("{\"type\":\"integer\",\"exclusiveMinimum\":9223372036854775807}")), Throws.TypeOf<ArgumentException>().With.Message.Contains("admits no value"));
+
+    [Test]
+    public void Draft_4_boolean_exclusive_bounds_name_the_keyword() =>
+        Assert.That(() => ConstraintCompiler.ToLanguage(Schema("{\"type\":\"integer\",\"minimum\":1,\"exclusiveMinimum\":true}")), Throws.TypeOf<NotSupportedException>().With.Message.Contains("'exclusiveMinimum' at '#/exclusiveMinimum'"));
+
     [TestCase("2147483647", true)]
     [TestCase("2147483648", false)]
     [TestCase("-2147483648", true)]

@@ -26,6 +26,7 @@ internal sealed class JsonSchemaCompiler
     {
         "type", "properties", "required", "additionalProperties", "items", "prefixItems", "minItems", "maxItems", "enum", "const",
         "anyOf", "oneOf", "$ref", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
+        "exclusiveMinimum", "exclusiveMaximum",
     };
 
     private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -140,8 +141,7 @@ internal sealed class JsonSchemaCompiler
     {
         "null" => Language.Literal("null"),
         "boolean" => Language.Choice(Language.Literal("true"), Language.Literal("false")),
-        // Unbounded integers stay within 32 bits, so they fit the int properties schemas are usually generated from.
-        "integer" => IntegerRange.Of(Bound(schema, "minimum", pointer) ?? int.MinValue, Bound(schema, "maximum", pointer) ?? int.MaxValue),
+        "integer" => IntegerOf(schema, pointer),
         "number" => NumberOf(schema, pointer),
         "string" => StringOf(schema, pointer),
         "array" => ArrayOf(schema, pointer),
@@ -151,7 +151,7 @@ internal sealed class JsonSchemaCompiler
 
     private static Language NumberOf(JsonElement schema, string pointer)
     {
-        foreach (string bound in new[] { "minimum", "maximum" })
+        foreach (string bound in new[] { "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum" })
         {
             if (schema.TryGetProperty(bound, out _))
             {
@@ -162,22 +162,48 @@ internal sealed class JsonSchemaCompiler
         return JsonText.Number;
     }
 
-    private static long? Bound(JsonElement schema, string keyword, string pointer)
+    /// <summary>Integers between their bounds; unbounded ones stay within 32 bits, so they fit the int properties schemas are usually generated from.</summary>
+    private static Language IntegerOf(JsonElement schema, string pointer)
+    {
+        Int128? min = Tighter(Bound(schema, "minimum", pointer), Bound(schema, "exclusiveMinimum", pointer), Int128.Max);
+        Int128? max = Tighter(Bound(schema, "maximum", pointer), Bound(schema, "exclusiveMaximum", pointer), Int128.Min);
+
+        // A missing side defaults to 32 bits, unless the given side lies beyond them.
+        Int128 low = min ?? (max < int.MinValue ? long.MinValue : int.MinValue);
+        Int128 high = max ?? (min > int.MaxValue ? long.MaxValue : int.MaxValue);
+
+        // The grammar writes integers that fit a long; beyond that a bound leaves nothing, or nothing more, to exclude.
+        low = Int128.Max(low, long.MinValue);
+        high = Int128.Min(high, long.MaxValue);
+        return low > high ? Language.Nothing : IntegerRange.Of((long)low, (long)high);
+    }
+
+    /// <summary>The first integer a bound admits: an exclusive bound moves one inwards, a fractional one rounds inwards.</summary>
+    private static Int128? Bound(JsonElement schema, string keyword, string pointer)
     {
         if (!schema.TryGetProperty(keyword, out JsonElement value))
         {
             return null;
         }
 
-        if (value.TryGetInt64(out long whole))
+        if (value.ValueKind != JsonValueKind.Number)
         {
-            return whole;
+            throw Unsupported(keyword, pointer, $" as {value.ValueKind.ToString().ToLowerInvariant()} (the draft 4 form): give the bound as a number");
         }
 
-        // A fractional bound on an integer rounds inwards.
+        bool lower = keyword.EndsWith("inimum", StringComparison.Ordinal);
+        int inward = keyword.StartsWith("exclusive", StringComparison.Ordinal) ? (lower ? 1 : -1) : 0;
+        if (value.TryGetInt64(out long whole))
+        {
+            return (Int128)whole + inward;
+        }
+
         double d = value.GetDouble();
-        return keyword == "minimum" ? (long)Math.Ceiling(d) : (long)Math.Floor(d);
+        bool integral = Math.Floor(d) == d;
+        return (Int128)(lower ? Math.Ceiling(d) : Math.Floor(d)) + (integral ? inward : 0);
     }
+
+    private static Int128? Tighter(Int128? a, Int128? b, Func<Int128, Int128, Int128> pick) => a is null ? b : b is null ? a : pick(a.Value, b.Value);
 
     private static Language StringOf(JsonElement schema, string pointer)
     {
