@@ -106,6 +106,7 @@ public sealed class GenAiTextEngine : IQwenEngine
         }
 
         using var generator = new Generator(_model, parameters);
+        GeneratorLogits? logits = constraint is null ? null : GeneratorLogits.For(generator, constraint);
 
         // A long prefill is one native call; terminating the session is the only way to stop it early.
         using CancellationTokenRegistration abort = token.Register(() => generator.SetRuntimeOption("terminate_session", "1"));
@@ -120,11 +121,8 @@ public sealed class GenAiTextEngine : IQwenEngine
                 break;
             }
 
-            if (constraint is not null)
-            {
-                // The multimodal engine's masks on GenAI's logits; GenAI samples among the tokens left.
-                GeneratorLogits.Mask(generator, constraint);
-            }
+            // The multimodal engine's masks on GenAI's logits; GenAI samples among the tokens left.
+            logits?.Mask();
 
             RunNative(generator, null, token);
             int next = generator.GetNextTokens()[0];

@@ -11,25 +11,36 @@ namespace Qwen.Onnx.Text;
 /// what lets GenAI folders use the same masks as the multimodal engine: GenAI 0.18's own guidance (llguidance) failed
 /// with "Error committing tokens" on valid outputs whenever the alternatives of a pattern share the first bytes of a
 /// multi-byte character, as in <c>(é|ü)+</c>. GenAI then samples among the tokens left with its own sampler. The
-/// generator keeps owning its handle; this borrows it for the generator's lifetime.
+/// generator keeps owning its handle; this borrows it (read once per request) for the generator's lifetime.
 /// </summary>
-internal static unsafe partial class GeneratorLogits
+internal readonly unsafe partial struct GeneratorLogits
 {
     private const string Library = "onnxruntime-genai";
 
     // The C# API keeps the native handle private; the field is read once per generator.
     private static readonly FieldInfo? HandleField = typeof(Generator).GetField("_generatorHandle", BindingFlags.NonPublic | BindingFlags.Instance);
 
-    /// <summary>Masks the generator's next-token logits to what <paramref name="constraint"/> allows (only the forced token when it forces one).</summary>
-    /// <exception cref="QwenOnnxException">GenAI rejected a call, or this GenAI build keeps its handle elsewhere.</exception>
-    public static void Mask(Generator generator, TokenConstraint constraint)
+    private readonly nint _generator;
+    private readonly TokenConstraint _constraint;
+
+    private GeneratorLogits(nint generator, TokenConstraint constraint) => (_generator, _constraint) = (generator, constraint);
+
+    /// <summary>The logits of a generator, masked by one request's constraint; the generator must outlive every use of the result.</summary>
+    /// <exception cref="QwenOnnxException">This GenAI build keeps its handle elsewhere.</exception>
+    public static GeneratorLogits For(Generator generator, TokenConstraint constraint) =>
+        HandleField?.GetValue(generator) is nint handle && handle != 0
+            ? new GeneratorLogits(handle, constraint)
+            : throw new QwenOnnxException("This build of Microsoft.ML.OnnxRuntimeGenAI does not expose its generator handle, which constrained output on GenAI folders needs; use the version Qwen.Onnx was built with.");
+
+    /// <summary>Masks the generator's next-token logits to what the constraint allows (only the forced token when it forces one).</summary>
+    /// <exception cref="QwenOnnxException">GenAI rejected a call.</exception>
+    public void Mask()
     {
-        nint handle = HandleOf(generator);
-        Check(GetLogits(handle, out nint tensor));
+        Check(GetLogits(_generator, out nint tensor));
         try
         {
             Span<float> logits = DataOf(tensor);
-            int forced = constraint.Mask(logits);
+            int forced = _constraint.Mask(logits);
             if (forced >= 0)
             {
                 float kept = logits[forced];
@@ -37,18 +48,13 @@ internal static unsafe partial class GeneratorLogits
                 logits[forced] = kept;
             }
 
-            Check(SetLogits(handle, tensor));
+            Check(SetLogits(_generator, tensor));
         }
         finally
         {
             DestroyTensor(tensor);
         }
     }
-
-    private static nint HandleOf(Generator generator) =>
-        HandleField?.GetValue(generator) is nint handle && handle != 0
-            ? handle
-            : throw new QwenOnnxException("This build of Microsoft.ML.OnnxRuntimeGenAI does not expose its generator handle, which constrained output on GenAI folders needs; use the version Qwen.Onnx was built with.");
 
     /// <summary>The float logits of the last position ([batch 1, 1, vocabulary] in GenAI 0.18).</summary>
     private static Span<float> DataOf(nint tensor)
