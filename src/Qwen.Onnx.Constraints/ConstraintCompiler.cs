@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Qwen.Onnx.Constraints.Automata;
 using Qwen.Onnx.Constraints.Languages;
 using Qwen.Onnx.Constraints.Patterns;
@@ -42,6 +43,27 @@ public sealed class ConstraintCompiler
     /// Qwen's 151k tokens, once per compiler) instead of on the first constrained request.
     /// </summary>
     public void Prepare() => _ = _vocabulary.Value;
+
+    /// <summary>
+    /// Runs <see cref="Prepare"/> on the thread pool and logs how long it took, so that a model indexes its vocabulary
+    /// right after loading while it already serves (a constrained request arriving meanwhile waits for the index).
+    /// </summary>
+    /// <param name="logger">Receives the time, or the error if indexing failed (the first constrained request then throws it).</param>
+    public void PrepareInBackground(ILogger? logger) => _ = Task.Run(() =>
+    {
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            Prepare();
+            logger?.VocabularyIndexed(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+#pragma warning disable CA1031 // A background task must not fault unobserved; the cached error reaches the first request.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            logger?.VocabularyIndexFailed(e);
+        }
+    });
 
     /// <summary>
     /// Checks that a format can be honoured, without binding it to a vocabulary: throws what <see cref="Create"/> would.

@@ -75,6 +75,11 @@ public sealed class MultimodalEngine : IQwenEngine
         _features = options.ReusePromptCache ? new EncoderFeatureCache(4) : null;
         _logger = options.LoggerFactory?.CreateLogger<MultimodalEngine>() ?? NullLogger<MultimodalEngine>.Instance;
         _constraints = new ConstraintCompiler(tokenizer);
+        if (options.PrepareStructuredOutput)
+        {
+            _constraints.PrepareInBackground(_logger);
+        }
+
         _maskOfOnes = DecoderLoop.MaskOfOnes(config.ContextLength);
         _scheduler = new BatchScheduler(decoder, decoder.BatchesSteps ? options.MaxBatchSize : 1, options.PrefillChunkTokens, _maskOfOnes, _promptCache);
     }

@@ -15,7 +15,7 @@ public sealed class QwenServerOptions
     /// </summary>
     public Func<string, QwenModelOptions, CancellationToken, Task<QwenModel>> Loader { get; set; } = QwenModel.LoadAsync;
 
-    /// <summary>Device, threads and logging of every model (CPU defaults unless set).</summary>
+    /// <summary>Device, threads and logging of every model (CPU defaults unless set); the server always sets <see cref="QwenModelOptions.PrepareStructuredOutput"/>.</summary>
     public QwenModelOptions ModelOptions { get; set; } = new();
 
     /// <summary>When set, every <c>/v1</c> request must carry <c>Authorization: Bearer</c> with this key.</summary>

@@ -12,6 +12,18 @@ public sealed class RecordingLoggerFactory : ILoggerFactory, ILogger
     /// <param name="onMessage">Called with each message as it is logged (a test's hook into a point of a load or a request).</param>
     public RecordingLoggerFactory(Action<string>? onMessage = null) => _onMessage = onMessage;
 
+    /// <summary>Every message, in order.</summary>
+    public IReadOnlyList<string> Messages
+    {
+        get
+        {
+            lock (_messages)
+            {
+                return [.. _messages.Select(m => m.Message)];
+            }
+        }
+    }
+
     /// <summary>The messages of level Warning and above, in order.</summary>
     public IReadOnlyList<string> Warnings
     {

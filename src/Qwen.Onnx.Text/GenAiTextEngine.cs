@@ -36,6 +36,10 @@ public sealed class GenAiTextEngine : IQwenEngine
         _gate = new RequestGate(options.MaxConcurrentRequests ?? Environment.ProcessorCount);
         _constraints = new ConstraintCompiler(tokenizer);
         _logger = options.LoggerFactory?.CreateLogger<GenAiTextEngine>() ?? NullLogger<GenAiTextEngine>.Instance;
+        if (options.PrepareStructuredOutput)
+        {
+            _constraints.PrepareInBackground(_logger);
+        }
     }
 
     /// <inheritdoc />

@@ -39,7 +39,8 @@ internal sealed partial class ModelLoadingService(ModelCatalog catalog, QwenServ
     {
         try
         {
-            QwenModel loaded = await options.Loader(model.Definition.Path, options.ModelOptions, cancellationToken).ConfigureAwait(false);
+            // A server is long-lived and OpenAI clients often ask for JSON: index the vocabulary before the first such request.
+            QwenModel loaded = await options.Loader(model.Definition.Path, options.ModelOptions with { PrepareStructuredOutput = true }, cancellationToken).ConfigureAwait(false);
             model.SetReady(loaded);
             LogLoaded(model.Id, loaded.Folder.Path, loaded.LoadTime.TotalMilliseconds);
         }
