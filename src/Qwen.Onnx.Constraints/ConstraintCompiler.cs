@@ -110,14 +110,17 @@ public sealed class ConstraintCompiler
         new(nfa, vocabulary, _tokenizer.VocabularySize, _tokenizer.EndOfTurnTokenIds, id => _tokenizer.GetTokenBytes(id).ToArray());
 
     /// <summary>
-    /// Runs a short constrained answer over the fresh index (a string, up to its forced end of turn), so that the mask
-    /// code is compiled by the JIT here, with the index, and not inside the first request's token steps.
+    /// Runs a short constrained answer over the fresh index (an object around a string, up to its forced end of turn),
+    /// so that the mask code is compiled by the JIT here, with the index, and not inside the first request's token
+    /// steps: the brace is masked by the trie walk, the string by the class bitsets, and the masks come as a bitset, a
+    /// list and a single token.
     /// </summary>
     private Vocabulary Warmed(Vocabulary vocabulary)
     {
-        var constraint = new TokenConstraint(Bind(Nfa.Build(JsonText.String(0, 2)), new Lazy<Vocabulary>(vocabulary)));
+        Language answer = Language.Sequence(Language.Literal("{"), JsonText.String(0, 2), Language.Literal("}"));
+        var constraint = new TokenConstraint(Bind(Nfa.Build(answer), new Lazy<Vocabulary>(vocabulary)));
         float[] logits = new float[_tokenizer.VocabularySize];
-        foreach (int token in _tokenizer.Encode("\"ab\""))
+        foreach (int token in _tokenizer.Encode("{\"ab\"}"))
         {
             _ = constraint.Mask(logits);
             if (!constraint.TryAccept(token))

@@ -59,6 +59,7 @@ internal sealed class LazyDfa
         return next != Unknown ? next : Compute(state, value);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Compute(int state, byte value)
     {
         _scratch.Clear();
@@ -106,6 +107,7 @@ internal sealed class LazyDfa
     }
 
     // Many byte classes of a state reach the same NFA states (every letter inside a string): their closure is found once.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FromTargets()
     {
         _scratch.Sort();
@@ -119,6 +121,7 @@ internal sealed class LazyDfa
         return next;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int[] Closure(List<int> from)
     {
         // A state is seen in this closure when its stamp is this closure's number: no clearing between closures.
@@ -154,6 +157,7 @@ internal sealed class LazyDfa
         return [.. _closure];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Intern(int[] set)
     {
         if (_ids.TryGetValue(set, out int id))
@@ -184,8 +188,10 @@ internal sealed class LazyDfa
     {
         public static SetComparer Instance { get; } = new();
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Equals(int[]? x, int[]? y) => x.AsSpan().SequenceEqual(y);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int GetHashCode(int[] obj)
         {
             var hash = default(HashCode);

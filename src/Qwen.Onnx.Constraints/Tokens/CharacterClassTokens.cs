@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Qwen.Onnx.Constraints.Automata;
 using Qwen.Onnx.Constraints.Languages;
 
@@ -63,6 +64,7 @@ internal sealed class CharacterClassTokens
     public TokenTrie? Beyond { get; }
 
     /// <summary>Sets the bits of the tokens that are nothing but at most <paramref name="count"/> (≤ <see cref="MaxCount"/>) class characters.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddPure(int count, ulong[] bits)
     {
         ulong[] upTo = _pureUpTo[count];
