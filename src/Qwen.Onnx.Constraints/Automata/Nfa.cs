@@ -89,18 +89,34 @@ internal sealed class Nfa
             _sequences[set] = sequences;
         }
 
+        // Sequences share their tails (most end in the same continuation ranges): a state is "these ranges are left",
+        // built once, so a character leaves a few middle states instead of one per sequence and byte, and the lazy
+        // automaton builds that few for every position it reads a character at.
+        var tails = new Dictionary<(byte Lo, byte Hi, int To), int>();
         foreach ((byte Lo, byte Hi)[] sequence in sequences)
         {
-            int at = from;
-            for (int i = 0; i < sequence.Length; i++)
+            int to = end;
+            for (int i = sequence.Length - 1; i > 0; i--)
             {
-                int to = i == sequence.Length - 1 ? end : NewState();
-                _edges[at].Add((sequence[i].Lo, sequence[i].Hi, to));
-                at = to;
+                to = Tail(sequence[i], to, tails);
             }
+
+            _edges[from].Add((sequence[0].Lo, sequence[0].Hi, to));
         }
 
         return end;
+    }
+
+    private int Tail((byte Lo, byte Hi) range, int to, Dictionary<(byte Lo, byte Hi, int To), int> tails)
+    {
+        if (!tails.TryGetValue((range.Lo, range.Hi, to), out int state))
+        {
+            state = NewState();
+            _edges[state].Add((range.Lo, range.Hi, to));
+            tails.Add((range.Lo, range.Hi, to), state);
+        }
+
+        return state;
     }
 
     private int AddChoice(Language[] options, int from)

@@ -6,7 +6,7 @@ namespace Qwen.Onnx.Constraints.Tokens;
 /// <summary>
 /// What mask building needs of a vocabulary, built once per tokenizer and shared by every format compiled for it: the
 /// token trie, and the tokens read through the character classes that the large masks are made of (auto mode's text,
-/// JSON strings), widest first.
+/// JSON strings, the letters and digits of e-mail addresses and identifier patterns, letters alone), widest first.
 /// </summary>
 internal sealed class Vocabulary
 {
@@ -16,7 +16,9 @@ internal sealed class Vocabulary
         Trie = TokenTrie.Of(entries, tokenizer.VocabularySize);
         Classes = [
             new CharacterClassTokens(ToolCallGrammar.TextCharacters, entries, tokenizer.VocabularySize),
-            new CharacterClassTokens(JsonText.Raw, entries, tokenizer.VocabularySize)];
+            new CharacterClassTokens(JsonText.Raw, entries, tokenizer.VocabularySize),
+            new CharacterClassTokens(StringFormats.LettersAndDigits, entries, tokenizer.VocabularySize),
+            new CharacterClassTokens(StringFormats.Letters, entries, tokenizer.VocabularySize)];
     }
 
     public TokenTrie Trie { get; }
