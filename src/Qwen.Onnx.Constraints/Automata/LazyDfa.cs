@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Qwen.Onnx.Constraints.Automata;
 
@@ -25,6 +26,8 @@ internal sealed class LazyDfa
     private readonly int[] _seenIn;
     private readonly Stack<int> _pending = new();
     private readonly List<int> _scratch = [];
+    private readonly List<int> _lastTargets = [];
+    private int _lastNext = Dead;
     private readonly List<int> _closure = [];
     private int _closures;
     private readonly byte[] _classEnds;
@@ -112,8 +115,24 @@ internal sealed class LazyDfa
     }
 
     // Many byte classes of a state reach the same NFA states (every letter inside a string): their closure is found once.
+    // They are usually asked one after another, found in the same order, so the last answer is tried before sorting,
+    // copying and hashing them.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FromTargets()
+    {
+        if (CollectionsMarshal.AsSpan(_scratch).SequenceEqual(CollectionsMarshal.AsSpan(_lastTargets)))
+        {
+            return _lastNext;
+        }
+
+        _lastTargets.Clear();
+        _lastTargets.AddRange(_scratch);
+        _lastNext = Targets();
+        return _lastNext;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Targets()
     {
         _scratch.Sort();
         int[] targets = [.. _scratch];
