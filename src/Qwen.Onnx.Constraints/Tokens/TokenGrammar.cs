@@ -25,6 +25,10 @@ internal sealed class TokenGrammar
     private readonly Func<int, byte[]> _tokenBytes;
     private ClassRuns[]? _runs;
 
+    // Masks are built here and copied only when kept as a bitset: most states keep a short list, and a fresh 19 KB
+    // bitset per new state made collections frequent enough to land inside token steps.
+    private ulong[]? _bits;
+
     /// <summary>Binds an automaton to a vocabulary; the vocabulary is only indexed when a mask is first needed.</summary>
     public TokenGrammar(Nfa nfa, Lazy<Vocabulary> vocabulary, int vocabularySize, IReadOnlyList<int> endOfTurn, Func<int, byte[]> tokenBytes)
     {
@@ -117,7 +121,8 @@ internal sealed class TokenGrammar
     {
         Vocabulary vocabulary = _vocabulary.Value;
         _runs ??= [.. vocabulary.Classes.Select(c => new ClassRuns(_dfa, c))];
-        var bits = new ulong[(vocabulary.Trie.VocabularySize + 63) >> 6];
+        ulong[] bits = _bits ??= new ulong[(vocabulary.Trie.VocabularySize + 63) >> 6];
+        Array.Clear(bits);
         if (!_runs.Any(r => r.TryMask(state, bits)))
         {
             vocabulary.Trie.Walk(_dfa, state, bits);

@@ -15,6 +15,7 @@ internal sealed class TokenMask
     private readonly ulong[]? _bits;
     private readonly int[]? _ids;
 
+    /// <summary>The mask of the <paramref name="count"/> tokens set in <paramref name="bits"/>, which it reads and copies if it keeps them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TokenMask(ulong[] bits, int count)
     {
@@ -33,7 +34,7 @@ internal sealed class TokenMask
         }
         else
         {
-            _bits = bits;
+            _bits = [.. bits];
         }
     }
 
