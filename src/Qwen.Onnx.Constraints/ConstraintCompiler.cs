@@ -35,7 +35,10 @@ public sealed class ConstraintCompiler
         _vocabulary = new Lazy<Vocabulary>(() => Settled(Warmed(new Vocabulary(tokenizer))));
     }
 
-    /// <summary>Time the last <see cref="Create"/> that compiled a new format spent compiling it (schema to automaton).</summary>
+    /// <summary>
+    /// Time the last <see cref="Create"/> that compiled a new format spent compiling it: schema to automaton, and, once
+    /// the vocabulary is indexed (<see cref="Prepare"/>), the token masks of the states every answer starts with.
+    /// </summary>
     public TimeSpan LastCompileTime { get; private set; }
 
     /// <summary>
@@ -102,6 +105,12 @@ public sealed class ConstraintCompiler
     {
         long started = Stopwatch.GetTimestamp();
         TokenGrammar grammar = Bind(Nfa.Build(ToLanguage(format)), _vocabulary);
+        if (_vocabulary.IsValueCreated)
+        {
+            // Not before the index exists: building it here would turn a compile into a model's one-time indexing.
+            grammar.MaskForcedStart();
+        }
+
         LastCompileTime = Stopwatch.GetElapsedTime(started);
         return grammar;
     }

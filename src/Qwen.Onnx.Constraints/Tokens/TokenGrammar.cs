@@ -17,6 +17,9 @@ internal sealed class TokenGrammar
     /// <summary>The state after an end-of-turn token: nothing more may follow.</summary>
     public const int Finished = -3;
 
+    // A bound on the forced start's length: property names are short, and a long constant should not stall the compile.
+    private const int MaxForcedStart = 64;
+
     private readonly LazyDfa _dfa;
     private readonly Lazy<Vocabulary> _vocabulary;
     private readonly int[] _endOfTurn;
@@ -82,6 +85,21 @@ internal sealed class TokenGrammar
         }
     }
 
+    /// <summary>
+    /// Builds the masks of the states every answer starts with (XGrammar spends compile time the same way): the start
+    /// state and, while only one byte can follow (the forced <c>{"name":"</c> of a schema), the states along that
+    /// literal and the first one with a choice, so no token step pays them. Needs the vocabulary indexed.
+    /// </summary>
+    public void MaskForcedStart()
+    {
+        int state = Start;
+        for (int step = 0; step <= MaxForcedStart && state >= 0; step++)
+        {
+            _ = MaskOf(state);
+            state = OnlyNext(state);
+        }
+    }
+
     /// <summary>The state after <paramref name="token"/>; <see cref="LazyDfa.Dead"/> if the grammar rejects it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Advance(int state, int token)
@@ -110,6 +128,27 @@ internal sealed class TokenGrammar
             }
 
             return bytes.Length == 0 ? LazyDfa.Dead : state;
+        }
+    }
+
+    /// <summary>The state after the one byte <paramref name="state"/> allows; <see cref="LazyDfa.Dead"/> if it allows none or several.</summary>
+    private int OnlyNext(int state)
+    {
+        lock (_gate)
+        {
+            int only = LazyDfa.Dead;
+            for (int b = 0; b < 256; b++)
+            {
+                int next = _dfa.Next(state, (byte)b);
+                if (next != LazyDfa.Dead && only != LazyDfa.Dead)
+                {
+                    return LazyDfa.Dead;
+                }
+
+                only = next == LazyDfa.Dead ? only : next;
+            }
+
+            return only;
         }
     }
 
