@@ -57,7 +57,7 @@ internal sealed class ClassRuns
         _tokens.AddPure(alive, bits);
         for (int c = 0; c <= alive; c++)
         {
-            _tokens.RestsAfter(c)?.Walk(_dfa, _run[c], bits);
+            _tokens.WalkRests(c, _dfa, _run[c], bits);
         }
 
         if (alive == CharacterClassTokens.MaxCount)

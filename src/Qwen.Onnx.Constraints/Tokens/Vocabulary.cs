@@ -15,10 +15,10 @@ internal sealed class Vocabulary
         List<(byte[] Bytes, int Id)> entries = TokenTrie.EntriesOf(tokenizer);
         Trie = TokenTrie.Of(entries, tokenizer.VocabularySize);
         Classes = [
-            new CharacterClassTokens(ToolCallGrammar.TextCharacters, entries, tokenizer.VocabularySize),
-            new CharacterClassTokens(JsonText.Raw, entries, tokenizer.VocabularySize),
-            new CharacterClassTokens(StringFormats.LettersAndDigits, entries, tokenizer.VocabularySize),
-            new CharacterClassTokens(StringFormats.Letters, entries, tokenizer.VocabularySize)];
+            new CharacterClassTokens(ToolCallGrammar.TextCharacters, entries, Trie),
+            new CharacterClassTokens(JsonText.Raw, entries, Trie),
+            new CharacterClassTokens(StringFormats.LettersAndDigits, entries, Trie),
+            new CharacterClassTokens(StringFormats.Letters, entries, Trie)];
     }
 
     public TokenTrie Trie { get; }
