@@ -121,8 +121,8 @@ public sealed class ConstraintCompiler
     /// <summary>
     /// Runs a short constrained answer over the fresh index (an object around a string, up to its forced end of turn),
     /// so that the mask code is compiled by the JIT here, with the index, and not inside the first request's token
-    /// steps: the brace is masked by the trie walk, the string by the class bitsets, and the masks come as a bitset, a
-    /// list and a single token.
+    /// steps: the brace by a walk of the trie, the string by the class bitsets, and the masks come as a bitset, a list
+    /// and a single token.
     /// </summary>
     private Vocabulary Warmed(Vocabulary vocabulary)
     {

@@ -114,9 +114,8 @@ internal sealed class LazyDfa
         return ends;
     }
 
-    // Many byte classes of a state reach the same NFA states (every letter inside a string): their closure is found once.
-    // They are usually asked one after another, found in the same order, so the last answer is tried before sorting,
-    // copying and hashing them.
+    // The byte classes of a state are usually asked one after another, and neighbours often find the same targets in
+    // the same order (every letter inside a string), so the last answer is tried before sorting, copying and hashing.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FromTargets()
     {
@@ -131,6 +130,7 @@ internal sealed class LazyDfa
         return _lastNext;
     }
 
+    // Many byte classes of a state reach the same NFA states: their closure is found once.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Targets()
     {
