@@ -31,7 +31,7 @@ internal sealed class CharacterClassTokens
     /// <summary>Reads the vocabulary's <paramref name="entries"/> (the ones of <paramref name="all"/>, its trie) through a class.</summary>
     public CharacterClassTokens(CodePointSet characters, List<(byte[] Bytes, int Id)> entries, TokenTrie all)
     {
-        Character = new LazyDfa(Nfa.Build(Language.Chars(characters)));
+        Character = Complete(new LazyDfa(Nfa.Build(Language.Chars(characters))));
         _all = all;
         int vocabularySize = all.VocabularySize;
         FindOutside();
@@ -96,6 +96,21 @@ internal sealed class CharacterClassTokens
                 _all.Walk(dfa, state, bits, start, end);
             }
         }
+    }
+
+    // Every transition of the one-character automaton (a handful of states) is built here: the grammars sharing this
+    // index read it under their own locks, possibly at once, so it must never build a state lazily.
+    private static LazyDfa Complete(LazyDfa character)
+    {
+        for (int state = 0; state < character.StateCount; state++)
+        {
+            for (int b = 0; b < 256; b++)
+            {
+                _ = character.Next(state, (byte)b);
+            }
+        }
+
+        return character;
     }
 
     private bool StartsInside(byte first) => Character.Next(Character.Start, first) != LazyDfa.Dead;
