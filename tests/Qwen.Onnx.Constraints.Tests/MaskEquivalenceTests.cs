@@ -37,6 +37,9 @@ public sealed class MaskEquivalenceTests
         yield return Case("short strings", ResponseFormat.JsonSchema("""{"type":"array","maxItems":4,"items":{"type":"string","maxLength":3}}"""));
         yield return new TestCaseData(ResponseFormat.JsonSchema("""{"enum":["naïve","日本語","😀x",7]}"""), false).SetArgDisplayNames("enum");
         yield return new TestCaseData(ResponseFormat.JsonSchema("""{"type":"string","pattern":"^[a-zé]{1,30}$"}"""), false).SetArgDisplayNames("pattern");
+        yield return Case("e-mail", ResponseFormat.JsonSchema("""{"type":"string","format":"email"}"""));
+        yield return Case("letters and digits", ResponseFormat.JsonSchema("""{"type":"string","pattern":"^[A-Za-z0-9]{4,20}$"}"""));
+        yield return Case("letters", ResponseFormat.Regex("[a-zA-Z]{2,30}"));
         yield return Case("any object", ResponseFormat.JsonObject);
         yield return Case("regex", ResponseFormat.Regex("(ab|c)[^<]*<end>"));
         yield return Case("text or tool call", ResponseFormat.TextOrToolCall(AutoToolOutput.Tools));

@@ -1,11 +1,12 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Qwen.Onnx.Constraints.Automata;
 
 /// <summary>
 /// The deterministic automaton of an <see cref="Nfa"/>, built on demand: a state is a set of NFA states, created the
-/// first time a byte leads to it, and every transition is remembered in a flat table, so after warm-up a step is one
-/// array read. Bytes that no edge of the automaton tells apart form a class (a contiguous range: ASCII letters outside
+/// first time a byte leads to it, and every transition is remembered in a table, so after warm-up a step is two
+/// array reads. Bytes that no edge of the automaton tells apart form a class (a contiguous range: ASCII letters outside
 /// every literal, the continuation bytes of one UTF-8 range, ...); one transition is computed per class and filled in
 /// for all its bytes, so building a state costs a few dozen steps instead of up to 256. Not thread-safe: its owner
 /// serialises access.
@@ -14,6 +15,8 @@ internal sealed class LazyDfa
 {
     public const int Dead = -1;
     private const int Unknown = -2;
+    private const int BlockShift = 7;
+    private const int BlockMask = (1 << BlockShift) - 1;
 
     private readonly Nfa _nfa;
     private readonly Dictionary<int[], int> _ids = new(SetComparer.Instance);
@@ -23,11 +26,16 @@ internal sealed class LazyDfa
     private readonly int[] _seenIn;
     private readonly Stack<int> _pending = new();
     private readonly List<int> _scratch = [];
+    private readonly List<int> _lastTargets = [];
+    private int _lastNext = Dead;
     private readonly List<int> _closure = [];
     private int _closures;
     private readonly byte[] _classEnds;
     private readonly byte[] _classStarts = new byte[256];
-    private int[] _table = [];
+
+    // Transitions in blocks of states, added as states are made: growing never copies the table (a copy of megabytes
+    // past a thousand states, paid inside one token's step).
+    private int[][] _blocks = [];
 
     public LazyDfa(Nfa nfa)
     {
@@ -55,10 +63,11 @@ internal sealed class LazyDfa
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Next(int state, byte value)
     {
-        int next = _table[(state << 8) | value];
+        int next = _blocks[state >> BlockShift][((state & BlockMask) << 8) | value];
         return next != Unknown ? next : Compute(state, value);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Compute(int state, byte value)
     {
         _scratch.Clear();
@@ -75,7 +84,7 @@ internal sealed class LazyDfa
 
         int next = _scratch.Count == 0 ? Dead : FromTargets();
         int first = _classStarts[value];
-        _table.AsSpan((state << 8) | first, _classEnds[value] - first + 1).Fill(next);
+        _blocks[state >> BlockShift].AsSpan(((state & BlockMask) << 8) | first, _classEnds[value] - first + 1).Fill(next);
         return next;
     }
 
@@ -105,8 +114,25 @@ internal sealed class LazyDfa
         return ends;
     }
 
-    // Many byte classes of a state reach the same NFA states (every letter inside a string): their closure is found once.
+    // The byte classes of a state are usually asked one after another, and neighbours often find the same targets in
+    // the same order (every letter inside a string), so the last answer is tried before sorting, copying and hashing.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FromTargets()
+    {
+        if (CollectionsMarshal.AsSpan(_scratch).SequenceEqual(CollectionsMarshal.AsSpan(_lastTargets)))
+        {
+            return _lastNext;
+        }
+
+        _lastTargets.Clear();
+        _lastTargets.AddRange(_scratch);
+        _lastNext = Targets();
+        return _lastNext;
+    }
+
+    // Many byte classes of a state reach the same NFA states: their closure is found once.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Targets()
     {
         _scratch.Sort();
         int[] targets = [.. _scratch];
@@ -119,6 +145,7 @@ internal sealed class LazyDfa
         return next;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int[] Closure(List<int> from)
     {
         // A state is seen in this closure when its stamp is this closure's number: no clearing between closures.
@@ -154,6 +181,7 @@ internal sealed class LazyDfa
         return [.. _closure];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Intern(int[] set)
     {
         if (_ids.TryGetValue(set, out int id))
@@ -165,16 +193,11 @@ internal sealed class LazyDfa
         _sets.Add(set);
         _accepting.Add(Array.BinarySearch(set, _nfa.Accept) >= 0);
         _ids.Add(set, id);
-        if (_table.Length < (id + 1) << 8)
+        if ((id & BlockMask) == 0)
         {
-            int old = _table.Length, size = Math.Max(4096, old);
-            while (size < (id + 1) << 8)
-            {
-                size *= 2;
-            }
-
-            Array.Resize(ref _table, size);
-            _table.AsSpan(old).Fill(Unknown);
+            Array.Resize(ref _blocks, _blocks.Length + 1);
+            _blocks[^1] = new int[256 << BlockShift];
+            _blocks[^1].AsSpan().Fill(Unknown);
         }
 
         return id;
@@ -184,8 +207,10 @@ internal sealed class LazyDfa
     {
         public static SetComparer Instance { get; } = new();
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Equals(int[]? x, int[]? y) => x.AsSpan().SequenceEqual(y);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int GetHashCode(int[] obj)
         {
             var hash = default(HashCode);

@@ -19,6 +19,9 @@ internal sealed class Nfa
     // A character set recurs (every copy of a bounded string's character): its UTF-8 split is computed once.
     private readonly Dictionary<CodePointSet, List<(byte Lo, byte Hi)[]>> _sequences = new(ReferenceEqualityComparer.Instance);
 
+    // The middle states of the character being added, by the byte range they read and the state it leads to.
+    private readonly Dictionary<(byte Lo, byte Hi, int To), int> _tails = [];
+
     private Nfa(Language language)
     {
         Start = NewState();
@@ -89,18 +92,34 @@ internal sealed class Nfa
             _sequences[set] = sequences;
         }
 
+        // Sequences share their tails (most end in the same continuation ranges): a state is "these ranges are left",
+        // built once, so a character leaves a few middle states instead of one per sequence and byte, and the lazy
+        // automaton builds that few for every position it reads a character at.
+        _tails.Clear();
         foreach ((byte Lo, byte Hi)[] sequence in sequences)
         {
-            int at = from;
-            for (int i = 0; i < sequence.Length; i++)
+            int to = end;
+            for (int i = sequence.Length - 1; i > 0; i--)
             {
-                int to = i == sequence.Length - 1 ? end : NewState();
-                _edges[at].Add((sequence[i].Lo, sequence[i].Hi, to));
-                at = to;
+                to = Tail(sequence[i], to);
             }
+
+            _edges[from].Add((sequence[0].Lo, sequence[0].Hi, to));
         }
 
         return end;
+    }
+
+    private int Tail((byte Lo, byte Hi) range, int to)
+    {
+        if (!_tails.TryGetValue((range.Lo, range.Hi, to), out int state))
+        {
+            state = NewState();
+            _edges[state].Add((range.Lo, range.Hi, to));
+            _tails.Add((range.Lo, range.Hi, to), state);
+        }
+
+        return state;
     }
 
     private int AddChoice(Language[] options, int from)

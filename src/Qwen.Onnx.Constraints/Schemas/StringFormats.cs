@@ -25,6 +25,12 @@ internal static class StringFormats
 
     private static readonly Dictionary<string, Language> Parsed = Patterns.ToDictionary(p => p.Key, p => RegexParser.Parse(p.Value), StringComparer.Ordinal);
 
+    /// <summary>ASCII letters and digits: what the parts of an e-mail address (and most identifier patterns) are made of.</summary>
+    public static CodePointSet LettersAndDigits { get; } = CodePointSet.Of(('0', '9'), ('A', 'Z'), ('a', 'z'));
+
+    /// <summary>ASCII letters: an e-mail address's top-level domain.</summary>
+    public static CodePointSet Letters { get; } = CodePointSet.Of(('A', 'Z'), ('a', 'z'));
+
     public static IEnumerable<string> Names => Patterns.Keys;
 
     public static Language? Find(string format) => Parsed.GetValueOrDefault(format);

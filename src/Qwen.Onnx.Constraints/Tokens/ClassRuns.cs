@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Qwen.Onnx.Constraints.Automata;
 
 namespace Qwen.Onnx.Constraints.Tokens;
@@ -32,6 +33,7 @@ internal sealed class ClassRuns
     }
 
     /// <summary>Sets the bits of the tokens allowed in <paramref name="state"/>, if its run is long enough; otherwise leaves them and returns false.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryMask(int state, ulong[] bits)
     {
         _run[0] = state;
@@ -55,7 +57,7 @@ internal sealed class ClassRuns
         _tokens.AddPure(alive, bits);
         for (int c = 0; c <= alive; c++)
         {
-            _tokens.RestsAfter(c)?.Walk(_dfa, _run[c], bits);
+            _tokens.WalkRests(c, _dfa, _run[c], bits);
         }
 
         if (alive == CharacterClassTokens.MaxCount)
@@ -66,6 +68,7 @@ internal sealed class ClassRuns
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Successor(int state)
     {
         while (_successors.Count <= state)
@@ -86,6 +89,7 @@ internal sealed class ClassRuns
     /// character, grammar state) over all bytes, one byte per class of both automata. The successor is common if every
     /// complete character ends in the same grammar state (the dead one included); otherwise the class is mixed here.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int CommonSuccessor(int state)
     {
         LazyDfa character = _tokens.Character;
@@ -125,6 +129,7 @@ internal sealed class ClassRuns
     }
 
     // The pairs met so far, in the order met: a handful (a position inside a character has one or two grammar states).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddPair(int inside, int at)
     {
         long pair = ((long)inside << 32) | (uint)at;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Qwen.Onnx.Constraints.Automata;
 
 namespace Qwen.Onnx.Constraints.Tokens;
@@ -16,6 +17,9 @@ internal sealed class TokenGrammar
     /// <summary>The state after an end-of-turn token: nothing more may follow.</summary>
     public const int Finished = -3;
 
+    // A bound on the forced start's length: property names are short, and a long constant should not stall the compile.
+    private const int MaxForcedStart = 64;
+
     private readonly LazyDfa _dfa;
     private readonly Lazy<Vocabulary> _vocabulary;
     private readonly int[] _endOfTurn;
@@ -23,6 +27,10 @@ internal sealed class TokenGrammar
     private readonly Lock _gate = new();
     private readonly Func<int, byte[]> _tokenBytes;
     private ClassRuns[]? _runs;
+
+    // Masks are built here and copied only when kept as a bitset: most states keep a short list, and a fresh 19 KB
+    // bitset per new state made collections frequent enough to land inside token steps.
+    private ulong[]? _bits;
 
     /// <summary>Binds an automaton to a vocabulary; the vocabulary is only indexed when a mask is first needed.</summary>
     public TokenGrammar(Nfa nfa, Lazy<Vocabulary> vocabulary, int vocabularySize, IReadOnlyList<int> endOfTurn, Func<int, byte[]> tokenBytes)
@@ -77,7 +85,23 @@ internal sealed class TokenGrammar
         }
     }
 
+    /// <summary>
+    /// Builds the masks of the states every answer starts with (XGrammar spends compile time the same way): the start
+    /// state and, while only one byte can follow (the forced <c>{"name":"</c> of a schema), the states along that
+    /// literal and the first one with a choice, so no token step pays them. Needs the vocabulary indexed.
+    /// </summary>
+    public void MaskForcedStart()
+    {
+        int state = Start;
+        for (int step = 0; step <= MaxForcedStart && state >= 0; step++)
+        {
+            _ = MaskOf(state);
+            state = OnlyNext(state);
+        }
+    }
+
     /// <summary>The state after <paramref name="token"/>; <see cref="LazyDfa.Dead"/> if the grammar rejects it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Advance(int state, int token)
     {
         if (state == Finished)
@@ -107,11 +131,37 @@ internal sealed class TokenGrammar
         }
     }
 
+    /// <summary>The state after the one byte <paramref name="state"/> allows; <see cref="LazyDfa.Dead"/> if it allows none or several.</summary>
+    private int OnlyNext(int state)
+    {
+        lock (_gate)
+        {
+            int only = LazyDfa.Dead;
+            for (int b = 0; b < 256; b++)
+            {
+                int next = _dfa.Next(state, (byte)b);
+                if (next != LazyDfa.Dead && only != LazyDfa.Dead)
+                {
+                    return LazyDfa.Dead;
+                }
+
+                only = next == LazyDfa.Dead ? only : next;
+            }
+
+            return only;
+        }
+    }
+
+    // The mask code (here, in the automaton, the class runs and the masks) is fully optimised from its first call: a
+    // fresh process's first requests run while tiered compilation still holds back promotion, and unoptimised code
+    // made their first masks several times slower.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private TokenMask Build(int state)
     {
         Vocabulary vocabulary = _vocabulary.Value;
         _runs ??= [.. vocabulary.Classes.Select(c => new ClassRuns(_dfa, c))];
-        var bits = new ulong[(vocabulary.Trie.VocabularySize + 63) >> 6];
+        ulong[] bits = _bits ??= new ulong[(vocabulary.Trie.VocabularySize + 63) >> 6];
+        Array.Clear(bits);
         if (!_runs.Any(r => r.TryMask(state, bits)))
         {
             vocabulary.Trie.Walk(_dfa, state, bits);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Qwen.Onnx.Constraints.Tokens;
 
@@ -14,6 +15,8 @@ internal sealed class TokenMask
     private readonly ulong[]? _bits;
     private readonly int[]? _ids;
 
+    /// <summary>The mask of the <paramref name="count"/> tokens set in <paramref name="bits"/>, which it reads and copies if it keeps them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TokenMask(ulong[] bits, int count)
     {
         Count = count;
@@ -31,7 +34,7 @@ internal sealed class TokenMask
         }
         else
         {
-            _bits = bits;
+            _bits = [.. bits];
         }
     }
 
@@ -42,6 +45,7 @@ internal sealed class TokenMask
     public int Single => Count == 1 ? _ids![0] : -1;
 
     /// <summary>Sets every forbidden logit to negative infinity. <paramref name="scratch"/> holds <see cref="ListLimit"/> floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(Span<float> logits, Span<float> scratch)
     {
         if (_ids is { } ids)

@@ -68,14 +68,17 @@ internal sealed class TokenTrie
     /// without dying: a linear scan that skips a rejected prefix's subtree. Fully optimised from its first call, since
     /// a fresh process's first masks are walked before tiering would promote it.
     /// </summary>
+    public void Walk(LazyDfa dfa, int state, ulong[] bits) => Walk(dfa, state, bits, 0, Bytes.Length);
+
+    /// <summary>As <see cref="Walk(LazyDfa, int, ulong[])"/>, over the top-level subtrees from node <paramref name="start"/> to before <paramref name="end"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Walk(LazyDfa dfa, int state, ulong[] bits)
+    public void Walk(LazyDfa dfa, int state, ulong[] bits, int start, int end)
     {
         Span<int> states = MaxDepth < 1024 ? stackalloc int[MaxDepth + 1] : new int[MaxDepth + 1];
         states[0] = state;
         byte[] nodeBytes = Bytes;
         int[] depths = Depths, ends = SubtreeEnds, starts = TokenStarts, tokens = Tokens;
-        for (int i = 0; i < nodeBytes.Length;)
+        for (int i = start; i < end;)
         {
             int depth = depths[i];
             int next = dfa.Next(states[depth - 1], nodeBytes[i]);
