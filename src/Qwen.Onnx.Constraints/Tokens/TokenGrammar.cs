@@ -44,18 +44,6 @@ internal sealed class TokenGrammar
 
     public int Start => _dfa.Start;
 
-    /// <summary>Automaton states built so far (a measure of warm-up).</summary>
-    public int StateCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _dfa.StateCount;
-            }
-        }
-    }
-
     // Token byte strings, copied on first use so a step reads a plain array.
     private byte[]?[] TokenBytes { get; }
 
