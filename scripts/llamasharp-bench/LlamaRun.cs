@@ -18,7 +18,8 @@ internal sealed class LlamaRun : IDisposable
     private readonly LLamaContext _context;
     private readonly LLamaBatch _batch = new();
 
-    public LlamaRun(string ggufPath, int threads, int contextSize)
+    /// <param name="flashAttention">null: llama.cpp's default (auto, on for CPU); false: plain attention.</param>
+    public LlamaRun(string ggufPath, int threads, int contextSize, bool? flashAttention)
     {
         var parameters = new ModelParams(ggufPath)
         {
@@ -28,6 +29,7 @@ internal sealed class LlamaRun : IDisposable
             Threads = threads,
             BatchThreads = threads,
             GpuLayerCount = 0,
+            FlashAttention = flashAttention,
 
             // The ONNX models keep their KV cache in float32; llama.cpp's default is float16.
             TypeK = GGMLType.GGML_TYPE_F32,
