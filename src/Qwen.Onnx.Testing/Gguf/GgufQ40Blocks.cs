@@ -12,7 +12,7 @@ namespace Qwen.Onnx.Testing.Gguf;
 internal static class GgufQ40Blocks
 {
     private const int RowsPerChunk = 256;
-    private const int Half = GgufWriter.Q4BlockSize / 2;
+    private const int HalfBlock = GgufWriter.Q4BlockSize / 2;
 
     /// <summary>Writes <paramref name="rows"/> rows of <paramref name="inputs"/> values, value (r, k) = key.At(r·inputs + k).</summary>
     public static void Write(Stream stream, int inputs, int rows, ulong key)
@@ -45,10 +45,10 @@ internal static class GgufQ40Blocks
     {
         Span<byte> levels = stackalloc byte[GgufWriter.Q4BlockSize];
         float scale = Int4BlockQuantizer.QuantizeLevels(values, levels);
-        BinaryPrimitives.WriteHalfLittleEndian(block, (System.Half)scale);
-        for (int j = 0; j < Half; j++)
+        BinaryPrimitives.WriteHalfLittleEndian(block, (Half)scale);
+        for (int j = 0; j < HalfBlock; j++)
         {
-            block[2 + j] = (byte)(levels[j] | (levels[j + Half] << 4));
+            block[2 + j] = (byte)(levels[j] | (levels[j + HalfBlock] << 4));
         }
     }
 }

@@ -16,15 +16,15 @@ internal sealed class SyntheticWeights(TinyQwenConfig config, SyntheticPrecision
     private const float Deviation = 0.02f;
     private const int ChunkElements = 1 << 20;
 
-    private bool Half => precision == SyntheticPrecision.Fp16;
+    private bool HalfPrecision => precision == SyntheticPrecision.Fp16;
 
-    private DataType WeightType => Half ? DataType.Float16 : DataType.Float;
+    private DataType WeightType => HalfPrecision ? DataType.Float16 : DataType.Float;
 
     public override string Embed(OnnxGraphBuilder g, string ids)
     {
         int vocab = config.VocabSize, hidden = config.HiddenSize;
         ulong key = Key("embed_tokens");
-        string table = g.Tensor("model.embed_tokens.weight", WeightType, [vocab, hidden], s => WriteValues(s, (long)vocab * hidden, i => key.At(i), Half));
+        string table = g.Tensor("model.embed_tokens.weight", WeightType, [vocab, hidden], s => WriteValues(s, (long)vocab * hidden, i => key.At(i), HalfPrecision));
         return ToFloat(g, g.Op("Gather", [table, ids]));
     }
 
@@ -66,7 +66,7 @@ internal sealed class SyntheticWeights(TinyQwenConfig config, SyntheticPrecision
         }
 
         string matrix = g.Tensor(name + ".weight", WeightType, [inputs, outputs], s =>
-            WriteValues(s, (long)inputs * outputs, i => weight((int)(i / outputs), (int)(i % outputs)), Half));
+            WriteValues(s, (long)inputs * outputs, i => weight((int)(i / outputs), (int)(i % outputs)), HalfPrecision));
         if (precision == SyntheticPrecision.Fp32)
         {
             return g.Op("MatMul", [x, matrix]);
@@ -84,8 +84,10 @@ internal sealed class SyntheticWeights(TinyQwenConfig config, SyntheticPrecision
     /// </summary>
     internal static void WriteValues(Stream stream, long count, Func<long, float> at, bool half)
     {
-        float[] chunk = new float[ChunkElements];
-        System.Half[] halves = half ? new System.Half[ChunkElements] : [];
+        // Norms and biases are a few hundred values: no megabyte buffers for them.
+        int size = (int)Math.Min(ChunkElements, count);
+        float[] chunk = new float[size];
+        Half[] halves = half ? new Half[size] : [];
         for (long start = 0; start < count; start += ChunkElements)
         {
             int length = (int)Math.Min(ChunkElements, count - start);
@@ -105,7 +107,7 @@ internal sealed class SyntheticWeights(TinyQwenConfig config, SyntheticPrecision
 
             for (int i = 0; i < length; i++)
             {
-                halves[i] = (System.Half)chunk[i];
+                halves[i] = (Half)chunk[i];
             }
 
             stream.Write(MemoryMarshal.AsBytes(halves.AsSpan(0, length)));
