@@ -1,3 +1,4 @@
+using Qwen.Onnx.Testing.Gguf;
 using Qwen.Onnx.Testing.Onnx;
 using Qwen.Onnx.Testing.Tokenizer;
 
@@ -37,6 +38,12 @@ public enum SyntheticLayout
 
     /// <summary>onnx-community (transformers.js): <c>config.json</c>, <c>onnx/*{suffix}.onnx</c> with <c>*.onnx_data</c>.</summary>
     OnnxCommunity,
+
+    /// <summary>
+    /// llama.cpp: one GGUF v3 file (<c>model-f32.gguf</c>, <c>model-f16.gguf</c> or <c>model-q4_0.gguf</c>, architecture
+    /// qwen2) with the same weights as the ONNX layouts, plus the tokenizer files; text shapes only.
+    /// </summary>
+    Gguf,
 }
 
 /// <summary>
@@ -67,7 +74,7 @@ public static class SyntheticModelFactory
     /// <param name="precision">Weight precision and operators.</param>
     /// <param name="layout">GenAI or onnx-community files.</param>
     /// <param name="seed">Seed of the random weights.</param>
-    /// <exception cref="ArgumentException">Qwen2-VL in the GenAI layout, which has no vision-language decoder here.</exception>
+    /// <exception cref="ArgumentException">Qwen2-VL in the GenAI or GGUF layout, which have no vision-language decoder here.</exception>
     public static void Write(string folder, SyntheticShape shape, SyntheticPrecision precision, SyntheticLayout layout, int seed = 1234) =>
         Write(folder, Config(shape, seed), shape == SyntheticShape.Qwen2Vl2B, precision, layout);
 
@@ -80,8 +87,19 @@ public static class SyntheticModelFactory
             throw new ArgumentException("Qwen2-VL synthetic models exist in the onnx-community layout only: pass --layout onnx-community.", nameof(layout));
         }
 
+        if (visionLanguage && layout == SyntheticLayout.Gguf)
+        {
+            throw new ArgumentException("GGUF synthetic models exist for the text shapes only (llama.cpp's qwen2 architecture): pass --shape qwen2.5-0.5b or qwen2.5-1.5b.", nameof(layout));
+        }
+
         Directory.CreateDirectory(folder);
         QwenTokenizerAssets.WriteTo(folder);
+        if (layout == SyntheticLayout.Gguf)
+        {
+            GgufQwen2Model.Write(folder, config, precision, $"Qwen.Onnx synthetic qwen2 {config.HiddenSize}x{config.NumLayers} seed {config.Seed}");
+            return;
+        }
+
         var weights = new SyntheticWeights(config, precision);
         bool half = precision == SyntheticPrecision.Fp16;
         if (layout == SyntheticLayout.GenAi)

@@ -30,6 +30,9 @@ public sealed record TinyQwenConfig
     /// <summary>Rotary base.</summary>
     public float RopeTheta { get; init; } = 1_000_000f;
 
+    /// <summary>The epsilon inside every RMSNorm's square root (Qwen2.5's rms_norm_eps).</summary>
+    public float RmsNormEpsilon { get; init; } = 1e-6f;
+
     /// <summary>Width of one attention head.</summary>
     public int HeadSize => HiddenSize / NumAttentionHeads;
 

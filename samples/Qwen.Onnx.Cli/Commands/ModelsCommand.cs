@@ -40,8 +40,8 @@ internal static class ModelsCommand
         shape.AcceptOnlyFromAmong("qwen2.5-0.5b", "qwen2.5-1.5b", "qwen2-vl-2b");
         var precision = new Option<string>("--precision") { Description = "fp32 (MatMul), fp16 (float16 MatMul and I/O) or q4 (MatMulNBits, block 32).", DefaultValueFactory = _ => "fp32" };
         precision.AcceptOnlyFromAmong("fp32", "fp16", "q4");
-        var layout = new Option<string>("--layout") { Description = "genai (genai_config.json, model.onnx.data) or onnx-community (onnx/model*.onnx, *.onnx_data).", DefaultValueFactory = _ => "onnx-community" };
-        layout.AcceptOnlyFromAmong("genai", "onnx-community");
+        var layout = new Option<string>("--layout") { Description = "genai (genai_config.json, model.onnx.data), onnx-community (onnx/model*.onnx, *.onnx_data) or gguf (model-f32/f16/q4_0.gguf for llama.cpp, same weights; text shapes).", DefaultValueFactory = _ => "onnx-community" };
+        layout.AcceptOnlyFromAmong("genai", "onnx-community", "gguf");
         var output = new Option<DirectoryInfo>("--out") { Description = "The folder to write.", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed of the random weights.", DefaultValueFactory = _ => new TinyQwenConfig().Seed };
         var command = new Command("make-synthetic", "Write a random-weight model with a real checkpoint's shapes and operators (gigabytes), for benchmarks.") { shape, precision, layout, output, seed };
@@ -50,7 +50,7 @@ internal static class ModelsCommand
             DirectoryInfo folder = result.GetValue(output)!;
             SyntheticShape chosen = result.GetValue(shape) switch { "qwen2.5-1.5b" => SyntheticShape.Qwen25OneAndHalfB, "qwen2-vl-2b" => SyntheticShape.Qwen2Vl2B, _ => SyntheticShape.Qwen25HalfB };
             SyntheticPrecision bits = result.GetValue(precision) switch { "fp16" => SyntheticPrecision.Fp16, "q4" => SyntheticPrecision.Q4, _ => SyntheticPrecision.Fp32 };
-            SyntheticLayout files = result.GetValue(layout) == "genai" ? SyntheticLayout.GenAi : SyntheticLayout.OnnxCommunity;
+            SyntheticLayout files = result.GetValue(layout) switch { "genai" => SyntheticLayout.GenAi, "gguf" => SyntheticLayout.Gguf, _ => SyntheticLayout.OnnxCommunity };
             try
             {
                 SyntheticModelFactory.Write(folder.FullName, chosen, bits, files, result.GetValue(seed));

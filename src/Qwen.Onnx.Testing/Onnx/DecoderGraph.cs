@@ -120,7 +120,7 @@ internal sealed class DecoderGraph
     {
         string weight = _w.Norm(_g, name, _c.HiddenSize);
         string meanSquare = _g.Op("ReduceMean", [_g.Op("Mul", [x, x])], ("axes", new[] { -1L }), ("keepdims", 1L));
-        string rms = _g.Op("Sqrt", [_g.Op("Add", [meanSquare, _g.Scalar(1e-6f)])]);
+        string rms = _g.Op("Sqrt", [_g.Op("Add", [meanSquare, _g.Scalar(_c.RmsNormEpsilon)])]);
         return _g.Op("Mul", [_g.Op("Div", [x, rms]), weight]);
     }
 

@@ -34,6 +34,22 @@ internal static class Int4BlockQuantizer
     /// <summary>Quantises one block: writes 16 packed bytes and returns the scale.</summary>
     public static float QuantizeBlock(ReadOnlySpan<float> values, Span<byte> packed)
     {
+        Span<byte> levels = stackalloc byte[values.Length];
+        float scale = QuantizeLevels(values, levels);
+        for (int i = 0; i < values.Length; i += 2)
+        {
+            packed[i / 2] = (byte)(levels[i] | (levels[i + 1] << 4));
+        }
+
+        return scale;
+    }
+
+    /// <summary>
+    /// Quantises one block to one level in [0, 15] per value and returns the scale; the packing is left to the
+    /// caller because MatMulNBits pairs neighbours while GGUF's Q4_0 pairs value j with value j + 16.
+    /// </summary>
+    public static float QuantizeLevels(ReadOnlySpan<float> values, Span<byte> levels)
+    {
         float extreme = 0;
         foreach (float v in values)
         {
@@ -45,9 +61,9 @@ internal static class Int4BlockQuantizer
 
         float scale = extreme / -8f;
         float reciprocal = scale != 0 ? 1f / scale : 0f;
-        for (int i = 0; i < values.Length; i += 2)
+        for (int i = 0; i < values.Length; i++)
         {
-            packed[i / 2] = (byte)(Quantize(values[i], reciprocal) | (Quantize(values[i + 1], reciprocal) << 4));
+            levels[i] = (byte)Quantize(values[i], reciprocal);
         }
 
         return scale;

@@ -16,13 +16,15 @@ internal sealed class SyntheticWeights(TinyQwenConfig config, SyntheticPrecision
     private const float Deviation = 0.02f;
     private const int ChunkElements = 1 << 20;
 
-    private DataType WeightType => precision == SyntheticPrecision.Fp16 ? DataType.Float16 : DataType.Float;
+    private bool HalfPrecision => precision == SyntheticPrecision.Fp16;
+
+    private DataType WeightType => HalfPrecision ? DataType.Float16 : DataType.Float;
 
     public override string Embed(OnnxGraphBuilder g, string ids)
     {
         int vocab = config.VocabSize, hidden = config.HiddenSize;
         ulong key = Key("embed_tokens");
-        string table = g.Tensor("model.embed_tokens.weight", WeightType, [vocab, hidden], s => WriteValues(s, (long)vocab * hidden, i => key.At(i)));
+        string table = g.Tensor("model.embed_tokens.weight", WeightType, [vocab, hidden], s => WriteValues(s, (long)vocab * hidden, i => key.At(i), HalfPrecision));
         return ToFloat(g, g.Op("Gather", [table, ids]));
     }
 
@@ -64,7 +66,7 @@ internal sealed class SyntheticWeights(TinyQwenConfig config, SyntheticPrecision
         }
 
         string matrix = g.Tensor(name + ".weight", WeightType, [inputs, outputs], s =>
-            WriteValues(s, (long)inputs * outputs, i => weight((int)(i / outputs), (int)(i % outputs))));
+            WriteValues(s, (long)inputs * outputs, i => weight((int)(i / outputs), (int)(i % outputs)), HalfPrecision));
         if (precision == SyntheticPrecision.Fp32)
         {
             return g.Op("MatMul", [x, matrix]);
@@ -76,11 +78,16 @@ internal sealed class SyntheticWeights(TinyQwenConfig config, SyntheticPrecision
     private string ToFloat(OnnxGraphBuilder g, string value) =>
         precision == SyntheticPrecision.Fp16 ? g.Op("Cast", [value], ("to", (long)DataType.Float)) : value;
 
-    /// <summary>Fills <paramref name="count"/> values chunk by chunk (in parallel within a chunk) and writes them in the weight type.</summary>
-    private void WriteValues(Stream stream, long count, Func<long, float> at)
+    /// <summary>
+    /// Fills <paramref name="count"/> values chunk by chunk (in parallel within a chunk) and writes them as float32, or
+    /// float16 when <paramref name="half"/>; the GGUF writer streams its F32/F16 tensors through here too.
+    /// </summary>
+    internal static void WriteValues(Stream stream, long count, Func<long, float> at, bool half)
     {
-        float[] chunk = new float[ChunkElements];
-        Half[] halves = precision == SyntheticPrecision.Fp16 ? new Half[ChunkElements] : [];
+        // Norms and biases are a few hundred values: no megabyte buffers for them.
+        int size = (int)Math.Min(ChunkElements, count);
+        float[] chunk = new float[size];
+        Half[] halves = half ? new Half[size] : [];
         for (long start = 0; start < count; start += ChunkElements)
         {
             int length = (int)Math.Min(ChunkElements, count - start);
