@@ -98,7 +98,13 @@ internal static class LengthBounds
             return null;
         }
 
-        var counts = new Language[Math.Max(0, Math.Min(repeat.Max ?? int.MaxValue, max.Value / shortest) - repeat.Min + 1)];
+        int alternatives = Math.Max(0, Math.Min(repeat.Max ?? int.MaxValue, max.Value / shortest) - repeat.Min + 1);
+        if (alternatives > budget)
+        {
+            return null;
+        }
+
+        var counts = new Language[alternatives];
         for (int i = 0; i < counts.Length; i++)
         {
             if (Restrict(Language.Sequence([.. Enumerable.Repeat(repeat.Part, repeat.Min + i)]), min, max, ref budget) is not { } count)
