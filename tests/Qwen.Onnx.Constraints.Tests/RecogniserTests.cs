@@ -97,6 +97,10 @@ public sealed class RecogniserTests
         Assert.That(() => ConstraintCompiler.ToLanguage(Schema("{\"type\":\"integer\",\"exclusiveMinimum\":9223372036854775807}")), Throws.TypeOf<ArgumentException>().With.Message.Contains("admits no value"));
 
     [Test]
+    public void A_bound_that_is_not_a_number_says_which() =>
+        Assert.That(() => ConstraintCompiler.ToLanguage(Schema("{\"type\":\"integer\",\"maximum\":\"9\"}")), Throws.TypeOf<ArgumentException>().With.Message.Contains("'#/maximum' must be a number"));
+
+    [Test]
     public void Draft_4_boolean_exclusive_bounds_name_the_keyword() =>
         Assert.That(() => ConstraintCompiler.ToLanguage(Schema("{\"type\":\"integer\",\"minimum\":1,\"exclusiveMinimum\":true}")), Throws.TypeOf<NotSupportedException>().With.Message.Contains("'exclusiveMinimum' at '#/exclusiveMinimum'"));
 

@@ -186,13 +186,18 @@ internal sealed class JsonSchemaCompiler
             return null;
         }
 
-        if (value.ValueKind != JsonValueKind.Number)
+        if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
         {
-            throw Unsupported(keyword, pointer, $" as {value.ValueKind.ToString().ToLowerInvariant()} (the draft 4 form): give the bound as a number");
+            throw Unsupported(keyword, pointer, " in draft 4's boolean form: give the bound as a number");
         }
 
-        bool lower = keyword.EndsWith("inimum", StringComparison.Ordinal);
-        int inward = keyword.StartsWith("exclusive", StringComparison.Ordinal) ? (lower ? 1 : -1) : 0;
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            throw Malformed($"'{pointer}/{keyword}' must be a number.");
+        }
+
+        bool lower = keyword is "minimum" or "exclusiveMinimum";
+        int inward = keyword is "exclusiveMinimum" ? 1 : keyword is "exclusiveMaximum" ? -1 : 0;
         if (value.TryGetInt64(out long whole))
         {
             return (Int128)whole + inward;
